@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh machine with Python 3.11+: `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+
+.PHONY: site results test lint format serve templates diff bench clean
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --quiet rules
+	@$(BIN)/python -m scripts.site.where
+
+results: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --quiet rules results
+
+templates: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --quiet rules templates
+
+serve: site
+	$(BIN)/python -m scripts.site.serve
+
+diff: $(STAMP)
+	$(BIN)/python -m scripts.site.diff $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile rules/
+	$(BIN)/snakemake --lint --quiet > /dev/null
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt Snakefile rules/
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf results build logs benchmarks .snakemake

@@ -1,0 +1,44 @@
+"""Monitoring of planned results: school workbooks → validated data → analysis → versioned site.
+
+    snakemake --cores all            # the site (rule all)
+    snakemake --cores all results    # every results/<id>/ only
+    snakemake --cores all templates  # blank workbooks for schools and report forms
+
+Stages, one file each in rules/: ingest → analyse → pages → site; templates beside them.
+"""
+
+import os
+
+# Rules run scripts/ as the package `scripts` (tests import the same functions).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
+)
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/ingest.smk"
+include: "rules/analyse.smk"
+include: "rules/pages.smk"
+include: "rules/site.smk"
+include: "rules/templates.smk"
+
+
+rule all:
+    """The default target: the versioned site with every assessment."""
+    input:
+        SITE_TARGET,
+
+
+rule results:
+    """Every results/<id>/ (ingest and analysis), without the site."""
+    input:
+        expand("results/{assessment}/schools.csv", assessment=ASSESSMENTS),
+
+
+rule templates:
+    """Blank workbooks per school and report forms per municipality."""
+    input:
+        expand("results/{assessment}/templates/.done", assessment=ASSESSMENTS),

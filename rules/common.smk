@@ -1,0 +1,68 @@
+"""Configuration: load and validate config/config.yaml and every assessment; helpers for rules."""
+
+import sys
+from pathlib import Path
+
+from scripts.common.config import (
+    ConfigError,
+    load_assessment,
+    thresholds,
+    validate,
+)
+
+try:
+    validate(config, "config.schema.yaml", "config/config.yaml")
+    ASSESSMENTS = list(config.get("assessments") or []) or sorted(
+        p.stem for p in Path("config/assessments").glob("*.yaml")
+    )
+    DEFINITIONS = {
+        a: load_assessment(f"config/assessments/{a}.yaml") for a in ASSESSMENTS
+    }
+except ConfigError as exc:
+    sys.exit(f"Ошибка настройки: {exc}")
+
+for _a in ASSESSMENTS:
+    if not Path(f"raw/{_a}").is_dir():
+        sys.exit(f"Ошибка настройки: нет папки raw/{_a}/ с данными работы {_a}")
+
+
+wildcard_constraints:
+    assessment="|".join(map(lambda a: a.replace(".", r"\."), ASSESSMENTS)) or "NONE",
+
+
+def definition_file(wildcards):
+    return f"config/assessments/{wildcards.assessment}.yaml"
+
+
+def registry_file(wildcards):
+    """raw/<id>/registry.csv or registry.xlsx (exactly one)."""
+    found = [
+        p
+        for p in (f"raw/{wildcards.assessment}/registry.csv", f"raw/{wildcards.assessment}/registry.xlsx")
+        if Path(p).exists()
+    ]
+    if len(found) != 1:
+        sys.exit(
+            f"Ошибка: в raw/{wildcards.assessment}/ должен быть ровно один реестр "
+            "(registry.csv или registry.xlsx)"
+        )
+    return found[0]
+
+
+def submission_files(wildcards):
+    """Every file under raw/<id>/submissions/ (any depth), so adding or changing one re-runs ingest."""
+    root = Path(f"raw/{wildcards.assessment}/submissions")
+    return sorted(str(p) for p in root.rglob("*") if p.is_file())
+
+
+def assessment_thresholds(wildcards):
+    return thresholds(config, DEFINITIONS[wildcards.assessment])
+
+
+def workflow_code_files():
+    """The workflow's own files: their hash is the code version of a build."""
+    base = Path(workflow.basedir)
+    files = [base / "Snakefile", *sorted(base.glob("rules/*.smk"))]
+    for folder in ("scripts", "site_templates", "config/schemas"):
+        files += sorted(p for p in (base / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [str(p.relative_to(base)) for p in files]

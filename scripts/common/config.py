@@ -1,0 +1,123 @@
+"""Loading and validating the configuration: config/config.yaml and config/assessments/<id>.yaml.
+
+Both files are checked against the JSON Schemas in config/schemas/. A problem becomes one
+`ConfigError` line naming the file and the key, so the run stops with a sentence, not a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
+
+
+class ConfigError(Exception):
+    """A configuration file that does not follow its schema (one line, in English)."""
+
+
+def _dates_to_iso(value):
+    """YAML turns unquoted 2021-04-29 into a date; the schema wants the ISO string either way."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _dates_to_iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_to_iso(v) for v in value]
+    return value
+
+
+def _schema_registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.schema.yaml")):
+        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+        resources.append((path.name, Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+def validate(data: dict, schema_name: str, source: str) -> None:
+    """Raise ConfigError with one line (`file: key: problem`) for the first schema violation."""
+    registry = _schema_registry()
+    schema = registry.contents(schema_name)
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(
+        schema, registry=registry, format_checker=validator_cls.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if errors:
+        err = errors[0]
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise ConfigError(f"{source}: key '{key}': {err.message}")
+
+
+def load_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    return _dates_to_iso(data)
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """A copy of `base` with `override`'s keys replacing it, nested mappings merged key by key."""
+    merged = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_defaults(path: str | Path) -> dict:
+    data = load_yaml(path)
+    validate(data, "config.schema.yaml", str(path))
+    return data
+
+
+def load_assessment(path: str | Path) -> dict:
+    """The assessment definition, validated, with consistency checks the schema cannot express."""
+    path = Path(path)
+    data = load_yaml(path)
+    validate(data, "assessment.schema.yaml", str(path))
+    if data["id"] != path.stem:
+        raise ConfigError(f"{path}: key 'id': '{data['id']}' differs from the file name '{path.stem}'")
+    ids = [t["id"] for t in data["tasks"]]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ConfigError(f"{path}: key 'tasks': duplicate task id {dup[0]!r}")
+    codes = [r["code"] for r in data["planned_results"]]
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"{path}: key 'planned_results': duplicate code")
+    for i, task in enumerate(data["tasks"]):
+        if task["result"] not in codes:
+            raise ConfigError(
+                f"{path}: key 'tasks.{i}.result': unknown planned result {task['result']!r}"
+            )
+    marks = data.get("marks") or {}
+    if marks:
+        bounds = [marks.get(m) for m in ("3", "4", "5") if m in marks]
+        if bounds != sorted(bounds):
+            raise ConfigError(f"{path}: key 'marks': lowest totals must grow from 3 to 5")
+    return data
+
+
+def thresholds(defaults: dict, assessment: dict) -> dict:
+    """Thresholds in force for one assessment: config defaults overridden by its `thresholds:`."""
+    keys = ("risk", "objectivity", "deficits", "privacy")
+    base = {k: defaults[k] for k in keys}
+    return deep_merge(base, assessment.get("thresholds") or {})
+
+
+def task_ids(assessment: dict) -> list[str]:
+    return [t["id"] for t in assessment["tasks"]]

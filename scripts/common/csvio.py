@@ -1,0 +1,65 @@
+"""Writing and reading the canonical CSVs of results/ (UTF-8, `,`, LF, header row)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+from scripts.common.numfmt import fmt
+
+
+def _cell(value, digits: int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if digits is None:
+            if value.is_integer():
+                return str(int(value))
+            raise ValueError("float without a declared number of decimals")
+        return fmt(value, digits)
+    if hasattr(value, "item"):  # numpy scalar
+        return _cell(value.item(), digits)
+    if digits is not None and isinstance(value, int):
+        return fmt(float(value), digits)
+    return str(value)
+
+
+def to_csv_text(rows, columns: list[str], decimals: dict[str, int] | None = None) -> str:
+    """Rows (dicts or a DataFrame) as canonical CSV text; `decimals` names the decimals per column."""
+    decimals = decimals or {}
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict("records")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c), decimals.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def write_csv(path, rows, columns: list[str], decimals: dict[str, int] | None = None) -> None:
+    """Write only if the bytes differ, so an unchanged result keeps its modification time."""
+    write_text_if_changed(path, to_csv_text(rows, columns, decimals))
+
+
+def write_text_if_changed(path, text: str) -> None:
+    path = Path(path)
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def read_csv(path) -> list[dict[str, str]]:
+    """Every field as text (codes keep their leading zeros); empty fields are ''."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

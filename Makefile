@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
+SMK_FLAGS ?= --quiet rules host
 
 .PHONY: site results test lint format serve templates diff bench clean
 
@@ -14,14 +15,14 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 site: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --quiet rules
+	$(BIN)/snakemake --cores $(CORES) $(SMK_FLAGS)
 	@$(BIN)/python -m scripts.site.where
 
 results: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --quiet rules results
+	$(BIN)/snakemake results --cores $(CORES) $(SMK_FLAGS)
 
 templates: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --quiet rules templates
+	$(BIN)/snakemake templates --cores $(CORES) $(SMK_FLAGS)
 
 serve: site
 	$(BIN)/python -m scripts.site.serve

@@ -30,12 +30,14 @@ rule all:
     """The default target: the versioned site with every assessment."""
     input:
         SITE_TARGET,
+        expand("results/{assessment}/reports/.done", assessment=ASSESSMENTS),
 
 
 rule results:
-    """Every results/<id>/ (ingest and analysis), without the site."""
+    """Every results/<id>/ (ingest, analysis, report forms), without the site."""
     input:
         expand("results/{assessment}/schools.csv", assessment=ASSESSMENTS),
+        expand("results/{assessment}/reports/.done", assessment=ASSESSMENTS),
 
 
 rule templates:

@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+from scripts.common.hashing import code_version
 from scripts.common.config import (
     ConfigError,
     load_assessment,
@@ -59,10 +60,6 @@ def assessment_thresholds(wildcards):
     return thresholds(config, DEFINITIONS[wildcards.assessment])
 
 
-def workflow_code_files():
-    """The workflow's own files: their hash is the code version of a build."""
-    base = Path(workflow.basedir)
-    files = [base / "Snakefile", *sorted(base.glob("rules/*.smk"))]
-    for folder in ("scripts", "site_templates", "config/schemas"):
-        files += sorted(p for p in (base / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return [str(p.relative_to(base)) for p in files]
+# The code version of this build: changing any workflow file re-runs ingest (a param), so the
+# manifest and the site version always name the code that made them.
+CODE_VERSION = code_version(workflow.basedir)

@@ -91,7 +91,9 @@ def load_assessment(path: str | Path) -> dict:
     data = load_yaml(path)
     validate(data, "assessment.schema.yaml", str(path))
     if data["id"] != path.stem:
-        raise ConfigError(f"{path}: key 'id': '{data['id']}' differs from the file name '{path.stem}'")
+        raise ConfigError(
+            f"{path}: key 'id': '{data['id']}' differs from the file name '{path.stem}'"
+        )
     ids = [t["id"] for t in data["tasks"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

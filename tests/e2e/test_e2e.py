@@ -73,7 +73,11 @@ def test_validation_and_accounting(e2e_project: Path):
     manifest = json.loads((e2e_project / "results/e2e-test/manifest.json").read_text())
     counts = manifest["counts"]
     assert counts["files"] == 3
-    assert (counts["files_accepted"], counts["files_rejected"], counts["files_ignored"]) == (1, 1, 1)
+    assert (counts["files_accepted"], counts["files_rejected"], counts["files_ignored"]) == (
+        1,
+        1,
+        1,
+    )
     assert (counts["rows_read"], counts["rows_present"], counts["rows_absent"]) == (9, 6, 1)
     assert counts["rows_in_rejected_files"] == 2
     raw = e2e_project / "raw/e2e-test"

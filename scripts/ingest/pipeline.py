@@ -1,0 +1,313 @@
+"""Ingest of one assessment: every submitted file → problems, student rows, statuses, counts.
+
+`process_file` handles one file (never raises for a bad file); `combine` applies the rules that
+need every file at once (duplicates, rows against the registry, missing schools) and builds the
+rows of students.csv, submissions.csv, school_status.csv and validation.csv.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from scripts.ingest import accounting
+from scripts.ingest.read import MACROS_MESSAGE, ReadError, read_workbook
+from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
+from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
+
+WORKBOOK_EXT = {".xlsx", ".xlsm", ".xls", ".ods"}
+# Spreadsheet formats a school might send that the pipeline does not read: rejected, not ignored.
+UNSUPPORTED_EXT = {".xlsb", ".csv", ".tsv", ".numbers", ".xlt", ".xltx", ".xltm", ".ots", ".fods"}
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+def classify(name: str) -> str:
+    """`workbook`, `unsupported` or `ignored` by the file's name."""
+    base = PurePosixPath(name).name
+    lower = base.lower()
+    if lower.startswith(("~$", "._", ".~lock")) or lower in JUNK_NAMES:
+        return "ignored"
+    suffix = PurePosixPath(lower).suffix
+    if suffix in WORKBOOK_EXT:
+        return "workbook"
+    if suffix in UNSUPPORTED_EXT:
+        return "unsupported"
+    return "ignored"
+
+
+@dataclass
+class FileResult:
+    file: str
+    sha256: str
+    bytes: int
+    status: str = "rejected"  # accepted | rejected | ignored
+    school_code: str = ""
+    known: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    students: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    rows_present: int = 0
+    rows_absent: int = 0
+
+
+def process_bytes(
+    data: bytes, file: str, definition: dict, registry: dict, limits: dict
+) -> FileResult:
+    """One file's bytes → its result (status before cross-file rules)."""
+    res = FileResult(file, accounting.sha256_bytes(data), len(data))
+    kind = classify(file)
+    if kind == "ignored":
+        res.status = "ignored"
+        res.problems.append(
+            problem(
+                file,
+                "",
+                "",
+                "",
+                "file_ignored",
+                "файл не является книгой с результатами и не обрабатывается",
+                "Если это результаты школы, пришлите их в шаблоне (.xlsx)",
+            )
+        )
+        return res
+    if kind == "unsupported":
+        suffix = PurePosixPath(file).suffix
+        res.problems.append(
+            problem(
+                file,
+                "",
+                "",
+                "",
+                "file_unsupported",
+                f"формат «{suffix}» не принимается",
+                "Внесите результаты в шаблон и сохраните его как книгу Excel (.xlsx)",
+            )
+        )
+        return res
+    try:
+        workbook = read_workbook(data, limits, wanted_sheet)
+    except ReadError as err:
+        res.problems.append(problem(file, "", "", "", err.code, err.message))
+        return res
+    parsed = parse_workbook(workbook, definition, registry, file)
+    if workbook.macros:
+        parsed.problems.append(problem(file, parsed.school_code, "", "", "macros", MACROS_MESSAGE))
+    res.school_code = parsed.school_code
+    res.known = parsed.known
+    res.problems = parsed.problems
+    res.students = parsed.students
+    res.rows_read = parsed.rows_read
+    res.rows_present = parsed.rows_present
+    res.rows_absent = parsed.rows_absent
+    res.status = "rejected" if has_error(res.problems) else "accepted"
+    return res
+
+
+def process_file(
+    path: str | Path, file: str, definition: dict, registry: dict, limits: dict
+) -> FileResult:
+    """Read one file from disk; an oversized file is hashed but not read into memory."""
+    path = Path(path)
+    max_bytes = float(limits.get("max_file_mib", 20)) * 1024 * 1024
+    try:
+        size = path.stat().st_size
+        if size > max_bytes and classify(file) == "workbook":
+            digest, size = accounting.sha256_file(path)
+            res = FileResult(file, digest, size)
+            res.problems.append(
+                problem(
+                    file,
+                    "",
+                    "",
+                    "",
+                    "file_too_large",
+                    f"файл занимает {size / 1024 / 1024:.1f} МиБ при допустимых "
+                    f"{float(limits.get('max_file_mib', 20)):g} МиБ",
+                    "Удалите лишние листы, рисунки и форматирование и пришлите файл заново",
+                )
+            )
+            return res
+        data = path.read_bytes()
+    except OSError as exc:
+        res = FileResult(file, "", 0)
+        res.problems.append(
+            problem(file, "", "", "", "file_unreadable", f"файл не открывается ({exc.strerror})")
+        )
+        return res
+    return process_bytes(data, file, definition, registry, limits)
+
+
+# --- parallel processing (country scale) ---------------------------------------------------
+
+_CTX: dict = {}
+PARALLEL_MIN = 200  # fewer files are faster in one process
+
+
+def _init(definition, registry, limits):
+    _CTX.update(definition=definition, registry=registry, limits=limits)
+
+
+def _work(item):
+    path, file = item
+    return process_file(path, file, _CTX["definition"], _CTX["registry"], _CTX["limits"])
+
+
+def process_all(
+    items: list[tuple[str, str]],
+    definition: dict,
+    registry: dict,
+    limits: dict,
+    jobs: int = 1,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> list[FileResult]:
+    """(path, file relative to raw/<id>/) → results, in the order given; `jobs` processes."""
+    progress = progress or (lambda it: it)
+    if jobs > 1 and len(items) >= PARALLEL_MIN:
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init, initargs=(definition, registry, limits)
+        ) as pool:
+            return list(progress(pool.map(_work, items, chunksize=32)))
+    return [process_file(p, f, definition, registry, limits) for p, f in progress(items)]
+
+
+# --- rules across files ----------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    students: list[dict]
+    submissions: list[dict]
+    schools: list[dict]
+    problems: list[Problem]
+    counts: dict
+    results: list[FileResult]
+
+
+def _suggest(file: str, codes: set[str]) -> list[str]:
+    stem = PurePosixPath(file).stem
+    return [t for t in re.findall(r"\d+", stem) if t in codes]
+
+
+def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct: float) -> Outcome:
+    registry = {r["school_code"]: r for r in registry_rows}
+    results = sorted(results, key=lambda r: r.file)
+    by_school: dict[str, list[FileResult]] = {}
+    for r in results:
+        if r.status != "ignored" and r.known:
+            by_school.setdefault(r.school_code, []).append(r)
+    # duplicates: every file of the school is rejected, naming the others
+    for code, group in by_school.items():
+        if len(group) < 2:
+            continue
+        for r in group:
+            others = ", ".join(o.file for o in group if o is not r)
+            r.problems.append(
+                problem(
+                    r.file,
+                    code,
+                    "",
+                    "",
+                    "duplicate_submission",
+                    f"для ОО {code} прислано несколько файлов; другие: {others}",
+                    "Оставьте в папке только актуальный файл этой школы и запустите обработку снова",
+                )
+            )
+            r.status = "rejected"
+    # rows against the registry's number of students
+    for r in results:
+        if r.status != "accepted" or not r.known:
+            continue
+        expected = registry[r.school_code].get("expected_students")
+        if expected is None:
+            continue
+        rows = r.rows_present + r.rows_absent
+        if abs(rows - expected) > expected * tolerance_pct / 100:
+            r.problems.append(
+                problem(
+                    r.file,
+                    r.school_code,
+                    RESULTS_SHEET,
+                    "",
+                    "rows_vs_registry",
+                    f"в таблице {rows} участников (присутствовавших и отсутствовавших), "
+                    f"а по реестру обучающихся {expected}",
+                    "Проверьте, что в таблицу внесены все ученики всех классов параллели, "
+                    "включая отсутствовавших",
+                )
+            )
+    # schools
+    codes = set(registry)
+    unreadable = [r for r in results if r.status == "rejected" and not r.school_code]
+    suggestions: dict[str, list[str]] = {}
+    for r in unreadable:
+        for code in _suggest(r.file, codes):
+            suggestions.setdefault(code, []).append(r.file)
+    problems: list[Problem] = []
+    schools = []
+    for code in sorted(registry):
+        entry = registry[code]
+        group = by_school.get(code, [])
+        if len(group) == 1 and group[0].status == "accepted":
+            status, files = "accepted", [group[0].file]
+        elif group:
+            status, files = "rejected", [g.file for g in group]
+        else:
+            status, files = "missing", suggestions.get(code, [])
+            hint = ""
+            if files:
+                hint = f"; по имени файла ей может принадлежать нечитаемый файл {', '.join(files)}"
+            problems.append(
+                problem(
+                    "",
+                    code,
+                    "",
+                    "",
+                    "school_missing",
+                    f"нет принятого или отклонённого файла ОО {code} «{entry['school_name']}»{hint}",
+                    "Запросите у школы заполненный шаблон",
+                )
+            )
+        schools.append({**entry, "status": status, "file": ";".join(files)})
+    submissions = []
+    students = []
+    for r in results:
+        errors, warnings = counts(r.problems)
+        accepted = r.status == "accepted"
+        submissions.append(
+            {
+                "file": r.file,
+                "sha256": r.sha256,
+                "bytes": r.bytes,
+                "school_code": r.school_code,
+                "status": r.status,
+                "rows_read": r.rows_read,
+                "rows_present": r.rows_present if accepted else 0,
+                "rows_absent": r.rows_absent if accepted else 0,
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
+        if accepted:
+            students.extend(r.students)
+        problems.extend(r.problems)
+    students.sort(key=lambda s: (s["school_code"], s["student_code"]))
+    c = accounting.count(submissions, schools)
+    accounting.check(c, students)
+    return Outcome(students, submissions, schools, sort_problems(problems), c, results)
+
+
+def list_submissions(raw_dir: str | Path, files: list[str] | None = None) -> list[tuple[str, str]]:
+    """(path, path relative to raw/<id>/ with `/`) for every file under submissions/."""
+    raw_dir = Path(raw_dir)
+    if files is None:
+        root = raw_dir / "submissions"
+        files = [str(p) for p in root.rglob("*") if p.is_file()] if root.is_dir() else []
+    out = []
+    for f in files:
+        rel = os.path.relpath(f, raw_dir).replace(os.sep, "/")
+        out.append((f, rel))
+    return sorted(out, key=lambda x: x[1])

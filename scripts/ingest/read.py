@@ -1,0 +1,301 @@
+"""The one reader interface for workbooks: sheets as rows of cells with Excel's own addresses.
+
+`read_workbook(data, limits, wanted)` checks a file before parsing it (size, real type by magic
+bytes, encryption, compressed size, rows and columns per sheet) and returns a `Workbook`
+whose `Sheet`s know where their first cell stands, so that every value can be named as Excel
+names it (`H14`). python-calamine reads .xlsx/.xlsm/.xls/.ods (fast); openpyxl is the fallback
+for an Office Open XML file calamine cannot parse. Formula cells come as their cached values.
+
+A VBA project is reported by `Workbook.macros` (the file is still read, never run, so that all
+its problems are reported at once). Any problem becomes a `ReadError(code, message)` with a code of the validation catalogue and a
+Russian message; nothing here raises anything else for a bad file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import python_calamine as pc
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+# A zip expanding to more than this many times the size limit is treated as hostile.
+UNZIPPED_FACTOR = 50
+
+DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
+
+
+class ReadError(Exception):
+    """A file that cannot be read; `code` is a validation code, `message` Russian text."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def col_letter(index: int) -> str:
+    """1 → A, 26 → Z, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    """A → 1, AA → 27 (0 for an empty string)."""
+    value = 0
+    for ch in letters:
+        value = value * 26 + (ord(ch.upper()) - 64)
+    return value
+
+
+@dataclass
+class Sheet:
+    """One sheet: `rows[i][j]` is the cell at Excel row `first_row + i`, column `first_col + j`.
+
+    Empty cells are `""`; other values are str, int, float, bool or date/time objects.
+    """
+
+    name: str
+    first_row: int = 1
+    first_col: int = 1
+    rows: list[list] = field(default_factory=list)
+
+    def address(self, row: int, col: int) -> str:
+        """A1 reference from an Excel row number and a 1-based column number."""
+        return f"{col_letter(col)}{row}"
+
+    def iter_rows(self) -> Iterator[tuple[int, list]]:
+        """(Excel row number, cells) for every row; `cells[j]` is in column `first_col + j`."""
+        for i, cells in enumerate(self.rows):
+            yield self.first_row + i, cells
+
+    def value(self, row: int, col: int):
+        """The cell at an Excel row number and 1-based column number ("" outside the data)."""
+        i, j = row - self.first_row, col - self.first_col
+        if 0 <= i < len(self.rows) and 0 <= j < len(self.rows[i]):
+            return self.rows[i][j]
+        return ""
+
+
+@dataclass
+class Workbook:
+    kind: str  # xlsx | xls | ods
+    sheet_names: list[str]
+    sheets: dict[str, Sheet]
+    reader: str = "calamine"
+    macros: bool = False  # a VBA project is present (never run; the file is still read)
+
+
+MACROS_MESSAGE = (
+    "Книга содержит макросы (проект VBA). Сохраните её без макросов "
+    "в формате .xlsx («Файл → Сохранить как → Книга Excel») и пришлите заново"
+)
+
+
+def has_macros(data: bytes, kind: str) -> bool:
+    """A VBA project: xl/vbaProject.bin in a zip, a _VBA_PROJECT_CUR storage in an OLE2 file."""
+    if kind == "xls":
+        return "_VBA_PROJECT_CUR".encode("utf-16-le") in data
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except Exception:
+        return False
+    return any(n.lower().endswith("vbaproject.bin") for n in names)
+
+
+def _mib(limits: dict) -> float:
+    return float(limits.get("max_file_mib", DEFAULT_LIMITS["max_file_mib"]))
+
+
+def sniff(data: bytes, limits: dict) -> str:
+    """The real type of a workbook's bytes (`xlsx`, `ods`, `xls`) or a ReadError."""
+    max_bytes = _mib(limits) * 1024 * 1024
+    if len(data) > max_bytes:
+        raise ReadError(
+            "file_too_large",
+            f"Файл занимает {len(data) / 1024 / 1024:.1f} МиБ при допустимых {_mib(limits):g} МиБ. "
+            "Удалите лишние листы, рисунки и форматирование и пришлите файл заново",
+        )
+    if not data:
+        raise ReadError("file_unreadable", "Файл пуст (0 байт). Пришлите заполненный шаблон заново")
+    if data.startswith(ZIP_MAGIC):
+        return _sniff_zip(data, max_bytes)
+    if data.startswith(OLE2_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise ReadError(
+                "encrypted",
+                "Файл защищён паролем (зашифрован), его невозможно прочитать. "
+                "Снимите пароль на открытие и пришлите файл заново",
+            )
+        return "xls"
+    head = data[:512].lstrip().lower()
+    what = "текстовый файл"
+    if head.startswith((b"<html", b"<!doctype html")) or b"<table" in head:
+        what = "веб-страница (HTML)"
+    elif head.startswith(b"%pdf"):
+        what = "документ PDF"
+    elif head.startswith(b"<?xml"):
+        what = "файл XML"
+    elif b"\0" in head:
+        what = "файл неизвестного формата"
+    raise ReadError(
+        "file_unsupported",
+        f"Это не книга Excel или OpenDocument, а {what} с расширением таблицы. "
+        "Откройте шаблон в Excel или LibreOffice Calc, сохраните как .xlsx и пришлите заново",
+    )
+
+
+def _sniff_zip(data: bytes, max_bytes: float) -> str:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ReadError(
+            "file_unreadable",
+            "Файл повреждён (архив книги не читается, возможно, он не докачался). "
+            "Сохраните книгу заново и пришлите ещё раз",
+        ) from None
+    names = {i.filename for i in infos}
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise ReadError(
+            "encrypted",
+            "Части книги зашифрованы. Снимите пароль на открытие и пришлите файл заново",
+        )
+    if sum(i.file_size for i in infos) > max_bytes * UNZIPPED_FACTOR:
+        raise ReadError(
+            "file_too_large",
+            "Книга после распаковки слишком велика (возможно, это повреждённый или вредоносный "
+            "файл). Скопируйте данные в чистый шаблон и пришлите его",
+        )
+    if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names):
+        return "xlsx"
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype").strip()
+            manifest = zf.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+        except Exception:
+            mime, manifest = b"", b""
+        if b"encryption-data" in manifest:
+            raise ReadError(
+                "encrypted",
+                "Файл защищён паролем, его невозможно прочитать. "
+                "Снимите пароль и пришлите файл заново",
+            )
+        if mime == ODS_MIME:
+            return "ods"
+    what = "документ Word" if "word/document.xml" in names else "архив другого формата"
+    raise ReadError(
+        "file_unsupported",
+        f"Это не книга Excel или OpenDocument, а {what}. "
+        "Внесите результаты в шаблон, сохраните как .xlsx и пришлите заново",
+    )
+
+
+def _check_size(name: str, height: int, width: int, limits: dict) -> None:
+    max_rows = int(limits.get("max_rows", DEFAULT_LIMITS["max_rows"]))
+    max_cols = int(limits.get("max_columns", DEFAULT_LIMITS["max_columns"]))
+    if height > max_rows or width > max_cols:
+        raise ReadError(
+            "sheet_too_large",
+            f"Лист «{name}» содержит {height} строк и {width} столбцов данных при допустимых "
+            f"{max_rows} строках и {max_cols} столбцах. Удалите лишнее (в том числе "
+            "заполненные далеко внизу или справа ячейки) и пришлите файл заново",
+        )
+
+
+def _unreadable(exc: Exception) -> ReadError:
+    if isinstance(exc, pc.PasswordError):
+        return ReadError(
+            "encrypted",
+            "Файл защищён паролем, его невозможно прочитать. Снимите пароль и пришлите файл заново",
+        )
+    return ReadError(
+        "file_unreadable",
+        "Файл повреждён и не читается. Откройте его в Excel или LibreOffice Calc, "
+        "сохраните заново как .xlsx и пришлите ещё раз",
+    )
+
+
+def _read_calamine(data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool]):
+    try:
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own errors and sometimes ValueError
+        raise _unreadable(exc) from None
+    try:
+        names = list(wb.sheet_names)
+        sheets = {}
+        for name in names:
+            if not wanted(name):
+                continue
+            try:
+                sh = wb.get_sheet_by_name(name)
+            except Exception as exc:
+                raise _unreadable(exc) from None
+            _check_size(name, sh.height, sh.width, limits)
+            rows = sh.to_python(skip_empty_area=True)
+            start = sh.start or (0, 0)
+            sheets[name] = Sheet(name, start[0] + 1, start[1] + 1, rows)
+        return Workbook(kind, names, sheets, "calamine")
+    finally:
+        wb.close()
+
+
+def _read_openpyxl(data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool]):
+    import openpyxl  # fallback only
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise _unreadable(exc) from None
+    try:
+        names = list(wb.sheetnames)
+        sheets = {}
+        for name in names:
+            if not wanted(name):
+                continue
+            ws = wb[name]
+            grid: dict[int, dict[int, object]] = {}
+            for row in ws.iter_rows():
+                for c in row:
+                    v = getattr(c, "value", None)
+                    if v is None or v == "":
+                        continue
+                    grid.setdefault(c.row, {})[c.column] = v
+            if not grid:
+                sheets[name] = Sheet(name, 1, 1, [])
+                continue
+            r0, r1 = min(grid), max(grid)
+            c0 = min(min(r) for r in grid.values())
+            c1 = max(max(r) for r in grid.values())
+            _check_size(name, r1 - r0 + 1, c1 - c0 + 1, limits)
+            rows = [
+                [grid.get(r, {}).get(c, "") for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)
+            ]
+            sheets[name] = Sheet(name, r0, c0, rows)
+        return Workbook(kind, names, sheets, "openpyxl")
+    finally:
+        wb.close()
+
+
+def read_workbook(
+    data: bytes, limits: dict | None = None, wanted: Callable[[str], bool] | None = None
+) -> Workbook:
+    """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all)."""
+    limits = limits or DEFAULT_LIMITS
+    wanted = wanted or (lambda _name: True)
+    kind = sniff(data, limits)
+    try:
+        workbook = _read_calamine(data, kind, limits, wanted)
+    except ReadError as err:
+        if kind != "xlsx" or err.code != "file_unreadable":
+            raise
+        workbook = _read_openpyxl(data, kind, limits, wanted)
+    workbook.macros = has_macros(data, kind)
+    return workbook

@@ -1,0 +1,154 @@
+"""The registry of schools (SPEC §3.2): raw/<id>/registry.csv or registry.xlsx.
+
+CSV in UTF-8 (with or without BOM) or Windows-1251, separator `,` or `;` (detected from the
+header line). XLSX: the first sheet. Headers matched ignoring case, spaces and a trailing colon.
+School codes stay text (leading zeros kept). A bad registry stops the run: `StageError` with one
+Russian line naming the file and the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from scripts.common.entry import StageError
+from scripts.ingest.read import ReadError, read_workbook
+from scripts.ingest.template_v1 import clean_text, is_empty, norm_label, number_text, parse_whole
+
+HEADERS = {
+    "код мо": "municipality_code",
+    "муниципалитет": "municipality",
+    "код оо": "school_code",
+    "наименование оо": "school_name",
+    "тип местности": "settlement",
+}
+HEADER_TEXT = {
+    "municipality_code": "Код МО",
+    "municipality": "Муниципалитет",
+    "school_code": "Код ОО",
+    "school_name": "Наименование ОО",
+}
+EXPECTED_PREFIX = "обучающихся"  # «Обучающихся 4 классов» (any grade)
+REQUIRED = ("municipality_code", "municipality", "school_code", "school_name")
+SETTLEMENTS = {"город", "село"}
+COLUMNS = [
+    "municipality_code",
+    "municipality",
+    "school_code",
+    "school_name",
+    "settlement",
+    "expected_students",
+]
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not), else Windows-1251."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251")
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    text = decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def xlsx_rows(data: bytes, name: str) -> list[list]:
+    try:
+        wb = read_workbook(data, wanted=lambda _n: True)
+    except ReadError as err:
+        raise StageError(f"{name}: {err.message}") from None
+    if not wb.sheet_names:
+        raise StageError(f"{name}: в книге нет листов")
+    sheet = wb.sheets[wb.sheet_names[0]]
+    rows = []
+    for _row, cells in sheet.iter_rows():
+        rows.append(
+            [
+                number_text(c)
+                if isinstance(c, int | float) and not isinstance(c, bool)
+                else clean_text(c)
+                for c in cells
+            ]
+        )
+    # keep Excel row numbers for messages: pad with empty rows above the data
+    return [[] for _ in range(sheet.first_row - 1)] + rows
+
+
+def parse_registry(data: bytes, name: str) -> list[dict]:
+    """Registry rows (dicts with COLUMNS) in file order; `name` is used in error messages."""
+    rows = xlsx_rows(data, name) if name.lower().endswith(".xlsx") else csv_rows(data)
+    header_at = next((i for i, r in enumerate(rows) if any(not is_empty(c) for c in r)), None)
+    if header_at is None:
+        raise StageError(f"{name}: реестр пуст")
+    roles: dict[str, int] = {}
+    for j, cell in enumerate(rows[header_at]):
+        key = norm_label(cell)
+        role = HEADERS.get(key)
+        if role is None and key.startswith(EXPECTED_PREFIX):
+            role = "expected_students"
+        if role and role not in roles:
+            roles[role] = j
+    missing = [HEADER_TEXT[r] for r in REQUIRED if r not in roles]
+    if missing:
+        raise StageError(
+            f"{name}: нет столбца {', '.join('«' + m + '»' for m in missing)} в строке заголовков"
+        )
+    result: list[dict] = []
+    seen: dict[str, int] = {}
+    for i in range(header_at + 1, len(rows)):
+        cells = rows[i]
+        if all(is_empty(c) for c in cells):
+            continue
+        line = i + 1
+
+        def get(role, cells=cells):
+            j = roles.get(role)
+            return clean_text(cells[j]) if j is not None and j < len(cells) else ""
+
+        entry = {
+            r: get(r) for r in ("municipality_code", "municipality", "school_code", "school_name")
+        }
+        code = entry["school_code"]
+        if not code:
+            raise StageError(f"{name}, строка {line}: не указан код ОО")
+        if code in seen:
+            raise StageError(
+                f"{name}, строка {line}: код ОО {code} повторяется (уже в строке {seen[code]}); "
+                "коды школ в реестре должны быть уникальны"
+            )
+        seen[code] = line
+        for role in ("municipality_code", "municipality", "school_name"):
+            if not entry[role]:
+                raise StageError(
+                    f"{name}, строка {line}: не заполнен столбец «{HEADER_TEXT[role]}»"
+                )
+        settlement = get("settlement").lower()
+        if settlement and settlement not in SETTLEMENTS:
+            raise StageError(
+                f"{name}, строка {line}: тип местности «{settlement}» — допустимо «город» или «село»"
+            )
+        entry["settlement"] = settlement
+        expected = get("expected_students")
+        if expected:
+            value = parse_whole(expected)
+            if value is None or value < 0:
+                raise StageError(
+                    f"{name}, строка {line}: число обучающихся «{expected}» — не целое число"
+                )
+            entry["expected_students"] = value
+        else:
+            entry["expected_students"] = None
+        result.append(entry)
+    if not result:
+        raise StageError(f"{name}: в реестре нет ни одной школы")
+    return result
+
+
+def load_registry(path: str | Path) -> list[dict]:
+    path = Path(path)
+    return parse_registry(path.read_bytes(), str(path))

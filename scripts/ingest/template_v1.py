@@ -1,0 +1,816 @@
+"""Template v1 (SPEC §3.3): the sheets «Титул» and «Результаты» of a school's workbook.
+
+`parse_workbook(workbook, definition, registry, file)` returns a `Parsed` with the school code as
+read, every problem of the file (all collected in one pass) and the student rows. The cell
+parsers (`parse_points`, `parse_absent`, `parse_class`, `parse_variant`, `header_key`) are pure
+and return either a value or a problem code; they never raise.
+
+Choices where SPEC is open (documented in docs/validation-codes.md):
+- labels of «Титул» are searched in every column, the value is the cell right of the label;
+- the header row is the first row whose leftmost filled cell is `№` (column A in the template);
+- Latin look-alike letters, NBSP and zero-width characters are normalised in labels, headers,
+  classes and absence marks; a class may be the grade alone (`4`) in a school with one class;
+- a whole number written with a decimal part (`2.0`, `"2,0"`) is that whole number;
+- rows whose only filled cells are in ignored (extra) columns are not data rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from scripts.ingest.read import Sheet, Workbook, col_letter
+from scripts.ingest.scores import level_of, mark_of
+from scripts.ingest.validate import Problem, problem
+
+TITLE_SHEET = "Титул"
+RESULTS_SHEET = "Результаты"
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+# Latin letters that look like Cyrillic ones (upper case).
+_LOOKALIKE = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+_DASHES = str.maketrans("\u2010\u2011\u2012\u2013\u2014\u2212", "------")
+
+
+def clean_text(value) -> str:
+    """Text of a cell without invisible characters, with single spaces, stripped."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # «й» typed on a Mac: и + combining breve
+    return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
+
+
+def norm_label(value) -> str:
+    """A label/sheet name/header for matching: case, spaces, trailing colon, look-alikes ignored."""
+    text = clean_text(value).rstrip(":").rstrip().upper().translate(_LOOKALIKE)
+    return text.replace("Ё", "Е").casefold()
+
+
+def is_empty(value) -> bool:
+    if value is None or value == "":
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if not text:
+        return True
+    return not text.isprintable() and clean_text(text) == ""
+
+
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_text(value: float | int) -> str:
+    """Shortest decimal form of a number: 1.0 → "1", 5.2 → "5.2"."""
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def header_key(value) -> str:
+    """A header as text for matching task ids: numbers in shortest decimal form, case ignored."""
+    if is_number(value):
+        return number_text(value)
+    return clean_text(value).rstrip(":").rstrip().casefold()
+
+
+_NUM = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def as_number(value) -> float | None:
+    """A number from a numeric cell or a number stored as text (`" 2 "`, `"1,5"`); else None."""
+    if is_number(value):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = clean_text(value).replace(" ", "").translate(_DASHES)
+        if _NUM.match(text):
+            return float(text.replace(",", "."))
+    return None
+
+
+def show(value) -> str:
+    """A cell's value as a school would read it in a message."""
+    if is_number(value):
+        return number_text(value).replace(".", ",")
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d.%m.%Y")
+    text = clean_text(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def points_word(n: float) -> str:
+    if float(n).is_integer():
+        return plural(int(n), "балл", "балла", "баллов")
+    return "балла"
+
+
+# --- cell parsers: (value, None) or (None, code) -------------------------------------------
+
+
+def parse_points(value, max_points: int) -> tuple[int | None, str | None]:
+    """Points of a present student: a whole number 0..max (number or text), else a problem code."""
+    if type(value) is float and value.is_integer() and 0 <= value <= max_points:
+        return int(value), None
+    if is_empty(value):
+        return None, "points_empty"
+    if isinstance(value, bool) or not (is_number(value) or isinstance(value, str)):
+        return None, "points_not_number"
+    number = as_number(value)
+    if number is None:
+        return None, "points_not_number"
+    if number < 0:
+        return None, "points_negative"
+    if not number.is_integer():
+        return None, "points_decimal"
+    if number > max_points:
+        return None, "points_over_max"
+    return int(number), None
+
+
+ABSENT_YES = {"ДА", "+", "1", "Н"}
+ABSENT_NO = {"", "НЕТ", "0", "-"}
+
+
+def parse_absent_value(value) -> tuple[bool | None, str | None]:
+    """True (absent) / False (present), or the code `absent_value_bad`."""
+    if is_empty(value):
+        return False, None
+    if isinstance(value, bool):
+        return value, None
+    if is_number(value):
+        if value == 1:
+            return True, None
+        if value == 0:
+            return False, None
+        return None, "absent_value_bad"
+    text = clean_text(value).upper().translate(_LOOKALIKE).translate(_DASHES).rstrip(".")
+    text = text.replace("Ё", "Е")
+    if text in ABSENT_YES:
+        return True, None
+    if text in ABSENT_NO:
+        return False, None
+    return None, "absent_value_bad"
+
+
+parse_absent = parse_absent_value
+
+
+_CLASS = re.compile(r"^(\d{1,2})([А-ЯЁ]?)$")
+_CLASS_NOISE = re.compile(r"[\s\-_.,/\\\"'«»“”„()]+")
+_CLASS_WORD = re.compile(r"(КЛАСС|КЛ)\.?$")
+
+
+def parse_class(value, grade: int) -> tuple[str | None, str | None]:
+    """`4 а`, `4-А`, `4"а"`, `4a` (Latin) → `4А`; another grade → `class_other_grade`."""
+    if is_empty(value):
+        return None, "class_missing"
+    if isinstance(value, bool):
+        return None, "class_bad"
+    if is_number(value):
+        if not float(value).is_integer():
+            return None, "class_bad"
+        text = str(int(value))
+    else:
+        text = clean_text(value).upper().translate(_LOOKALIKE)
+        text = _CLASS_WORD.sub("", text)
+        text = _CLASS_NOISE.sub("", text)
+    m = _CLASS.match(text)
+    if not m:
+        return None, "class_bad"
+    number, letter = m.groups()
+    if int(number) != grade:
+        return None, "class_other_grade"
+    return f"{int(number)}{letter.replace('Ё', 'Е')}", None
+
+
+def parse_variant(value, variants: list[int]) -> tuple[int | None, str | None]:
+    """Empty → None; one of the assessment's variants (number or text) → int; else `variant_bad`."""
+    if is_empty(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "variant_bad"
+    number = as_number(value)
+    if number is None or not number.is_integer() or int(number) not in variants:
+        return None, "variant_bad"
+    return int(number), None
+
+
+def parse_whole(value) -> int | None:
+    """A whole number (number or text), else None."""
+    if isinstance(value, bool):
+        return None
+    number = as_number(value)
+    if number is None or not number.is_integer():
+        return None
+    return int(number)
+
+
+def student_code_text(value) -> str:
+    if is_number(value):
+        return number_text(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isprintable() and "  " not in text:
+            return text
+    return clean_text(value)
+
+
+# --- the workbook -------------------------------------------------------------------------
+
+LABELS = {
+    "код оо": "school_code",
+    "наименование оо": "school_name",
+    "муниципалитет": "municipality",
+    "шаблон": "template",
+}
+LABEL_TEXT = {
+    v: k
+    for k, v in {
+        "Код ОО": "school_code",
+        "Наименование ОО": "school_name",
+        "Муниципалитет": "municipality",
+        "Шаблон": "template",
+    }.items()
+}
+STANDARD = {
+    "№": "number",
+    "код участника": "student_code",
+    "класс": "class",
+    "вариант": "variant",
+    "отсутствовал": "absent",
+    "итого": "total",
+    "отметка": "mark",
+}
+STANDARD_TEXT = {
+    "number": "№",
+    "student_code": "Код участника",
+    "class": "Класс",
+    "variant": "Вариант",
+    "absent": "Отсутствовал",
+    "total": "Итого",
+    "mark": "Отметка",
+}
+REQUIRED = ("student_code", "class", "variant", "absent")
+PERSONAL = ("фио", "ф.и.о", "ф. и. о", "фамилия", "имя", "отчество", "дата рождения", "снилс")
+_NORM_STANDARD = {norm_label(k): v for k, v in STANDARD.items()}
+_NORM_LABELS = {norm_label(k): v for k, v in LABELS.items()}
+
+
+def _comparable(text) -> str:
+    """Names compared with the registry: case, quotes, punctuation and spaces ignored."""
+    return re.sub(r"[\W_]+", "", norm_label(text))
+
+
+@dataclass
+class Parsed:
+    school_code: str = ""  # as read (padded when the registry needs it)
+    known: bool = False  # the code is in the registry
+    problems: list[Problem] = field(default_factory=list)
+    students: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    rows_present: int = 0
+    rows_absent: int = 0
+
+
+def wanted_sheet(name: str) -> bool:
+    return norm_label(name) in (norm_label(TITLE_SHEET), norm_label(RESULTS_SHEET))
+
+
+def find_sheet(workbook: Workbook, title: str) -> Sheet | None:
+    key = norm_label(title)
+    for name in workbook.sheet_names:
+        if norm_label(name) == key and name in workbook.sheets:
+            return workbook.sheets[name]
+    return None
+
+
+def registry_widths(registry: dict) -> list[int]:
+    return sorted({len(c) for c in registry}, reverse=True)
+
+
+def resolve_code(value, registry: dict) -> tuple[str, bool]:
+    """(code, padded): a code typed as a number (or digits that lost their zeros) is padded."""
+    text = student_code_text(value)
+    if text in registry or not text.isdigit():
+        return text, False
+    for width in registry_widths(registry):
+        padded = text.zfill(width)
+        if padded != text and padded in registry:
+            return padded, True
+    return text, False
+
+
+def parse_title(sheet: Sheet, definition: dict, registry: dict, file: str, out: Parsed) -> None:
+    found: dict[str, tuple[int, int, object]] = {}  # key → (row, value column, value)
+    for row, cells in sheet.iter_rows():
+        for j, cell in enumerate(cells):
+            if not isinstance(cell, str):
+                continue
+            key = _NORM_LABELS.get(norm_label(cell))
+            if key and key not in found:
+                value = cells[j + 1] if j + 1 < len(cells) else ""
+                found[key] = (row, sheet.first_col + j + 1, value)
+    name = sheet.name
+
+    def add(cell: str, code: str, what: str, how: str = "") -> None:
+        out.problems.append(problem(file, out.school_code, name, cell, code, what, how))
+
+    def required(key: str):
+        label = LABEL_TEXT[key]
+        if key not in found:
+            add(
+                "",
+                "label_missing",
+                f"нет строки «{label}»",
+                f"Верните в столбец A листа «{name}» подпись «{label}», "
+                "а значение — в соседнюю ячейку справа, как в шаблоне",
+            )
+            return None
+        row, col, value = found[key]
+        if is_empty(value):
+            add(
+                f"{col_letter(col)}{row}",
+                "label_empty",
+                f"не заполнено поле «{label}»",
+                f"Впишите {label} в ячейку {col_letter(col)}{row}",
+            )
+            return None
+        return row, col, value
+
+    code_at = required("school_code")
+    if code_at:
+        row, col, value = code_at
+        cell = f"{col_letter(col)}{row}"
+        code, padded = resolve_code(value, registry)
+        out.school_code = code
+        out.known = code in registry
+        if out.known and (padded or is_number(value)):
+            what = (
+                f"код ОО {show(value)} записан без ведущих нулей, принят как {code}"
+                if padded
+                else f"код ОО {code} записан числом, а не текстом"
+            )
+            add(
+                cell,
+                "code_padded",
+                what,
+                "Вводите код ОО как текст, с ведущими нулями (формат ячейки «Текстовый»)",
+            )
+        if not out.known:
+            add(
+                cell,
+                "school_unknown",
+                f"кода ОО «{show(value)}» нет в реестре участников",
+                "Проверьте код образовательной организации (его сообщил ЦОКО) и исправьте",
+            )
+    tpl_at = required("template")
+    if tpl_at:
+        row, col, value = tpl_at
+        expected = definition["template"]
+        if norm_label(value) != norm_label(expected):
+            add(
+                f"{col_letter(col)}{row}",
+                "template_wrong",
+                f"файл заполнен по шаблону «{show(value)}», а для этой работы нужен «{expected}»",
+                "Перенесите результаты в шаблон этой работы, присланный ЦОКО",
+            )
+    if out.known:
+        entry = registry[out.school_code]
+        for key, reg_key, code in (
+            ("school_name", "school_name", "school_name_mismatch"),
+            ("municipality", "municipality", "municipality_mismatch"),
+        ):
+            if key not in found or is_empty(found[key][2]) or not entry.get(reg_key):
+                continue
+            row, col, value = found[key]
+            if _comparable(value) != _comparable(entry[reg_key]):
+                label = LABEL_TEXT[key]
+                add(
+                    f"{col_letter(col)}{row}",
+                    code,
+                    f"«{label}»: «{show(value)}» не совпадает с реестром "
+                    f"(«{entry[reg_key]}» для кода ОО {out.school_code})",
+                    "Проверьте код ОО; если он верен, исправьте значение по реестру",
+                )
+
+
+def find_header(sheet: Sheet) -> tuple[int, int] | None:
+    """(index in sheet.rows, Excel row) of the first row whose leftmost filled cell is `№`."""
+    for i, cells in enumerate(sheet.rows):
+        for cell in cells:
+            if is_empty(cell):
+                continue
+            if isinstance(cell, str) and norm_label(cell) == "№":
+                return i, sheet.first_row + i
+            break
+    return None
+
+
+def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> None:
+    name = sheet.name
+    school = out.school_code
+
+    def add(cell: str, code: str, what: str, how: str = "") -> None:
+        out.problems.append(problem(file, school, name, cell, code, what, how))
+
+    header = find_header(sheet)
+    if header is None:
+        add(
+            "",
+            "header_missing",
+            "не найдена строка заголовков таблицы (ячейка «№» в столбце A)",
+            "Верните строку заголовков шаблона: «№», «Код участника», «Класс», «Вариант», "
+            "«Отсутствовал» и номера заданий",
+        )
+        return
+    hi, hrow = header
+    tasks = definition["tasks"]
+    task_by_key = {t["id"].casefold(): k for k, t in enumerate(tasks)}
+    columns: dict[str, int] = {}  # role → index in the row ("task:<k>" for tasks)
+    personal: list[int] = []
+    first_col = sheet.first_col
+    for j, cell in enumerate(sheet.rows[hi]):
+        if is_empty(cell):
+            continue
+        addr = f"{col_letter(first_col + j)}{hrow}"
+        key = header_key(cell)
+        role = _NORM_STANDARD.get(norm_label(cell))
+        if role is None and key in task_by_key:
+            role = f"task:{task_by_key[key]}"
+        if role is None and isinstance(cell, str) and "," in key:
+            alt = key.replace(",", ".")
+            if alt in task_by_key:
+                role = f"task:{task_by_key[alt]}"
+        if role is None and any(p in norm_label(cell) for p in PERSONAL):
+            personal.append(j)
+            add(
+                addr,
+                "personal_data",
+                f"столбец «{show(cell)}» содержит персональные данные",
+                "Удалите этот столбец целиком: в шаблон вносятся только коды участников, "
+                "без фамилий, имён и других личных данных",
+            )
+            continue
+        if role is None:
+            if isinstance(cell, dt.datetime | dt.date):
+                what = (
+                    f"заголовок «{show(cell)}» — дата, а не номер задания "
+                    "(табличный редактор превратил номер вроде «5.2» в дату)"
+                )
+                how = "Введите номер задания как текст (начните с апострофа: '5.2)"
+            else:
+                what = f"лишний столбец «{show(cell)}» не будет обработан"
+                how = "Удалите столбец, если он не нужен; заголовки заданий — как в шаблоне"
+            add(addr, "column_extra", what, how)
+            continue
+        if role in columns:
+            first = col_letter(first_col + columns[role])
+            label = STANDARD_TEXT.get(role) or f"задание {tasks[int(role[5:])]['id']}"
+            add(
+                addr,
+                "column_duplicate",
+                f"столбец «{show(cell)}» повторяется (он уже есть в столбце {first}; {label})",
+                "Оставьте один столбец с этим заголовком, лишний удалите",
+            )
+            continue
+        columns[role] = j
+    for role in REQUIRED:
+        if role not in columns:
+            add(
+                str(hrow),
+                "column_missing",
+                f"нет столбца «{STANDARD_TEXT[role]}»",
+                f"Добавьте в строку заголовков столбец «{STANDARD_TEXT[role]}», как в шаблоне",
+            )
+    task_cols: list[int | None] = []
+    for k, task in enumerate(tasks):
+        j = columns.get(f"task:{k}")
+        task_cols.append(j)
+        if j is None:
+            add(
+                str(hrow),
+                "column_missing",
+                f"нет столбца задания {task['id']}",
+                f"Добавьте в строку заголовков столбец «{task['id']}» "
+                "(номер задания вводите как текст)",
+            )
+    data_cols = [columns[r] for r in REQUIRED if r in columns]
+    data_cols += [j for j in task_cols if j is not None] + personal
+    _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add)
+
+
+def _cached(parser, *args):
+    """A per-file memo of a cell parser keyed by (type, value): class/variant/absence repeat."""
+    memo: dict = {}
+
+    def parse(value):
+        key = (value.__class__, value)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = parser(value, *args)
+        return hit
+
+    return parse
+
+
+def _row_is_empty(cells, data_cols) -> bool:
+    for j in data_cols:
+        v = cells[j]
+        if v != "" and v is not None and not is_empty(v):
+            return False
+    return True
+
+
+def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) -> None:
+    tasks = definition["tasks"]
+    grade = definition["grade"]
+    variants = list(definition["variants"])
+    marks = definition.get("marks") or None
+    first_col = sheet.first_col
+    width = max([len(r) for r in sheet.rows] + [0])
+    c_code = columns.get("student_code")
+    c_class = columns.get("class")
+    c_variant = columns.get("variant")
+    c_absent = columns.get("absent")
+    c_total = columns.get("total")
+    c_mark = columns.get("mark")
+    letters: dict[int, str] = {}
+    seen_codes: dict[str, int] = {}
+    task_ids = [t["id"] for t in tasks]
+    task_keys = [f"task_{t}" for t in task_ids]
+    maxima = [t["max"] for t in tasks]
+    is_basic = [t["level"] == "basic" for t in tasks]
+    levels = definition["levels"]
+    class_of = _cached(parse_class, grade)
+    variant_of = _cached(parse_variant, variants)
+    absent_of = _cached(parse_absent_value)
+    empty_tasks = dict.fromkeys(task_keys)
+    school = out.school_code
+
+    def at(j, row):
+        if j not in letters:
+            letters[j] = col_letter(first_col + j)
+        return f"{letters[j]}{row}"
+
+    for i in range(hi + 1, len(sheet.rows)):
+        cells = sheet.rows[i]
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        if _row_is_empty(cells, data_cols):
+            continue  # empty, or only №/Итого/Отметка/ignored columns filled
+        row = sheet.first_row + i
+        out.rows_read += 1
+        bad = False
+
+        # student code
+        code = ""
+        if c_code is not None:
+            raw = cells[c_code]
+            code = student_code_text(raw)
+            if not code:
+                bad = True
+                add(
+                    at(c_code, row),
+                    "student_code_missing",
+                    "не указан код участника",
+                    "Впишите код участника (только код, без фамилии)",
+                )
+            elif code in seen_codes:
+                bad = True
+                add(
+                    at(c_code, row),
+                    "student_code_duplicate",
+                    f"код участника «{code}» уже указан в строке {seen_codes[code]}",
+                    "У каждого участника свой код: исправьте повтор",
+                )
+            else:
+                seen_codes[code] = row
+        # class
+        klass = None
+        if c_class is not None:
+            raw = cells[c_class]
+            klass, err = class_of(raw)
+            if err:
+                bad = True
+                if err == "class_missing":
+                    what, how = "не указан класс", f"Укажите класс, например «{grade}А»"
+                elif err == "class_other_grade":
+                    what = f"класс «{show(raw)}» — не {grade}-й"
+                    how = (
+                        f"В этой работе участвуют только {grade}-е классы: "
+                        "исправьте класс или удалите строку"
+                    )
+                else:
+                    what = f"«{show(raw)}» не похоже на класс"
+                    how = f"Укажите класс цифрой и буквой, например «{grade}А»"
+                add(at(c_class, row), err, what, how)
+        # variant
+        variant = None
+        if c_variant is not None:
+            raw = cells[c_variant]
+            variant, err = variant_of(raw)
+            if err:
+                bad = True
+                allowed = ", ".join(map(str, variants))
+                add(
+                    at(c_variant, row),
+                    err,
+                    f"вариант «{show(raw)}» не из вариантов работы ({allowed})",
+                    f"Укажите номер варианта: {allowed}",
+                )
+        # absence
+        absent: bool | None = False
+        if c_absent is not None:
+            raw = cells[c_absent]
+            absent, err = absent_of(raw)
+            if err:
+                bad = True
+                add(
+                    at(c_absent, row),
+                    err,
+                    f"«{show(raw)}» в столбце «Отсутствовал»",
+                    "Допустимо: «да», «+», «1» или «н» — отсутствовал; пусто, «нет», «0» "
+                    "или «-» — присутствовал",
+                )
+        # points
+        points: list[int | None] = []
+        basic = advanced = 0
+        for k, j in enumerate(task_cols):
+            if j is None:
+                points.append(None)
+                continue
+            raw = cells[j]
+            if absent:
+                if not (raw == "" or is_empty(raw)):
+                    bad = True
+                    add(
+                        at(j, row),
+                        "absent_has_points",
+                        f"у отсутствовавшего участника указан балл за задание {task_ids[k]}",
+                        "Удалите баллы или исправьте отметку в столбце «Отсутствовал»",
+                    )
+                points.append(None)
+                continue
+            if raw.__class__ is float and 0 <= raw <= maxima[k] and raw.is_integer():
+                value = int(raw)  # the common case, without a call
+            else:
+                if absent is None and (raw == "" or is_empty(raw)):
+                    points.append(None)
+                    continue
+                value, err = parse_points(raw, maxima[k])
+                if err:
+                    bad = True
+                    add(at(j, row), err, *_points_text(err, raw, task_ids[k], maxima[k]))
+                    points.append(None)
+                    continue
+            points.append(value)
+            if is_basic[k]:
+                basic += value
+            else:
+                advanced += value
+        if absent is None:
+            continue
+        if absent:
+            out.rows_absent += 1
+            if not bad:
+                record = {
+                    "school_code": school,
+                    "student_code": code,
+                    "class": klass,
+                    "variant": variant,
+                    "absent": True,
+                    "total": None,
+                    "basic_points": None,
+                    "advanced_points": None,
+                    "level": None,
+                    "mark": None,
+                }
+                record.update(empty_tasks)
+                out.students.append(record)
+            continue
+        out.rows_present += 1
+        if bad or None in points:
+            continue
+        total = basic + advanced
+        mark = mark_of(total, marks)
+        record = {
+            "school_code": school,
+            "student_code": code,
+            "class": klass,
+            "variant": variant,
+            "absent": False,
+            "total": total,
+            "basic_points": basic,
+            "advanced_points": advanced,
+            "level": level_of(basic, advanced, levels),
+            "mark": mark,
+        }
+        record.update(zip(task_keys, points, strict=True))
+        out.students.append(record)
+        if c_total is not None:
+            raw = cells[c_total]
+            if not (raw == "" or is_empty(raw)) and parse_whole(raw) != total:
+                add(
+                    at(c_total, row),
+                    "total_mismatch",
+                    f"в столбце «Итого» {show(raw)}, а сумма баллов — {total}",
+                    "Проверьте баллы и «Итого»; в обработке используется сумма баллов",
+                )
+        if c_mark is not None and marks:
+            raw = cells[c_mark]
+            if not (raw == "" or is_empty(raw)) and parse_whole(raw) != mark:
+                add(
+                    at(c_mark, row),
+                    "mark_mismatch",
+                    f"в столбце «Отметка» {show(raw)}, а сумме баллов {total} "
+                    f"соответствует отметка {mark}",
+                    "Проверьте отметку; в обработке используется отметка по сумме баллов",
+                )
+
+
+def _points_text(code: str, raw, task_id: str, max_points: int) -> tuple[str, str]:
+    how = f"Укажите целое число баллов от 0 до {max_points}"
+    if code == "points_empty":
+        return (
+            f"не указан балл за задание {task_id}",
+            f"Поставьте балл от 0 до {max_points} (0 — если задание не выполнено или не начато); "
+            "если участник отсутствовал, отметьте это в столбце «Отсутствовал»",
+        )
+    number = as_number(raw)
+    if code == "points_over_max" and number is not None:
+        n = int(number)
+        return (
+            f"{n} {points_word(n)} за задание {task_id} при максимуме {max_points}",
+            how,
+        )
+    if code == "points_negative":
+        return f"отрицательный балл {show(raw)} за задание {task_id}", how
+    if code == "points_decimal":
+        return f"дробный балл {show(raw)} за задание {task_id}", how
+    return (
+        f"«{show(raw)}» вместо балла за задание {task_id}",
+        how + " (0 — если задание не выполнено)",
+    )
+
+
+def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: str) -> Parsed:
+    """All problems and student rows of one workbook (template v1)."""
+    out = Parsed()
+    title = find_sheet(workbook, TITLE_SHEET)
+    results = find_sheet(workbook, RESULTS_SHEET)
+    for sheet_name, sheet in ((TITLE_SHEET, title), (RESULTS_SHEET, results)):
+        if sheet is None:
+            out.problems.append(
+                problem(
+                    file,
+                    "",
+                    sheet_name,
+                    "",
+                    "sheet_missing",
+                    "такого листа в книге нет",
+                    "Заполните шаблон, присланный ЦОКО; не переименовывайте и не удаляйте листы",
+                )
+            )
+    if title is not None:
+        parse_title(title, definition, registry, file, out)
+    if results is not None:
+        parse_results(results, definition, file, out)
+        if out.rows_read == 0 and find_header(results) is not None:
+            out.problems.append(
+                problem(
+                    file,
+                    out.school_code,
+                    results.name,
+                    "",
+                    "no_rows",
+                    "в таблице нет ни одного участника",
+                    "Внесите результаты всех участников и пришлите файл заново",
+                )
+            )
+    if out.school_code:
+        out.problems = [
+            p if p.school_code else _with_school(p, out.school_code) for p in out.problems
+        ]
+    return out
+
+
+def _with_school(p: Problem, code: str) -> Problem:
+    return Problem(p.file, code, p.sheet, p.cell, p.severity, p.code, p.what, p.how)

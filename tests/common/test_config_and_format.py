@@ -1,0 +1,121 @@
+"""Config validation gives one line naming the file and key; number formatting is half-up."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scripts.common.config import ConfigError, load_assessment, load_defaults, thresholds
+from scripts.common.csvio import to_csv_text
+from scripts.common.numfmt import fmt
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "config/assessments/math4-2021.yaml"
+
+
+def write_variant(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "math4-2021.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_config_is_valid():
+    defaults = load_defaults(REPO / "config/config.yaml")
+    assessment = load_assessment(DEMO)
+    assert thresholds(defaults, assessment)["risk"]["school"]["below_basic_pct"] == 25
+
+
+def test_assessment_override_merges_one_key():
+    defaults = load_defaults(REPO / "config/config.yaml")
+    merged = thresholds(defaults, {"thresholds": {"risk": {"school": {"below_basic_pct": 30}}}})
+    assert merged["risk"]["school"] == {"below_basic_pct": 30, "basic_tasks_pct": 57}
+    assert merged["risk"]["min_participants"] == 5
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda d: d["tasks"][2].update(max="two"), "tasks.2.max"),
+        (lambda d: d["tasks"][0].update(maximum=1), "tasks.0"),
+        (lambda d: d["levels"].pop("basic_min"), "levels"),
+        (lambda d: d.update(thresholds={"risk": {"school": {"below_basic": 1}}}), "thresholds"),
+        (lambda d: d.update(date="2021-02-30"), "date"),
+        (lambda d: d["tasks"][1].update(result="9.9"), "tasks.1.result"),
+        (lambda d: d["tasks"][1].update(id="1"), "tasks"),
+        (lambda d: d.update(id="other"), "id"),
+    ],
+)
+def test_bad_assessment_names_file_and_key(tmp_path, change, key):
+    path = write_variant(tmp_path, change)
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: key '{key}")
+
+
+def test_quoted_and_unquoted_dates_are_both_accepted(tmp_path):
+    path = write_variant(tmp_path, lambda d: d.update(date="2021-04-29"))
+    assert load_assessment(path)["date"] == "2021-04-29"
+    assert load_assessment(DEMO)["date"] == "2021-04-29"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (2.25, 1, "2.3"),
+        (2.35, 1, "2.4"),
+        (24.96, 1, "25.0"),
+        (-0.04, 1, "0.0"),
+        (100 / 3, 1, "33.3"),
+        (200 / 3, 2, "66.67"),
+        (0.1 + 0.2, 1, "0.3"),
+        (1 / 8 * 100, 1, "12.5"),
+        (7 / 12 * 100, 1, "58.3"),
+        (float("nan"), 1, ""),
+        (None, 2, ""),
+    ],
+)
+def test_fmt_half_up(value, digits, text):
+    assert fmt(value, digits) == text
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=10**6))
+def test_fmt_percent_matches_integer_arithmetic(part, whole):
+    """A percentage p/w×100 rounded half-up to 1 decimal, computed a second way with integers."""
+    part = min(part, whole)
+    tenths_times_2w = part * 2000  # 10·100·p, doubled to round half up with integers
+    expected_tenths = (tenths_times_2w + whole) // (2 * whole)
+    expected = f"{expected_tenths // 10}.{expected_tenths % 10}"
+    assert fmt(part / whole * 100, 1) == expected
+
+
+def test_csv_text_is_canonical():
+    text = to_csv_text(
+        [{"code": "007", "pct": 12.25, "flag": True, "n": 3, "empty": None}],
+        ["code", "pct", "flag", "n", "empty"],
+        {"pct": 1},
+    )
+    assert text == "code,pct,flag,n,empty\n007,12.3,1,3,\n"
+
+
+def test_bad_yaml_is_one_line(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    assert "\n" not in str(info.value)
+
+
+def test_deep_merge_does_not_touch_defaults():
+    defaults = load_defaults(REPO / "config/config.yaml")
+    before = copy.deepcopy(defaults)
+    thresholds(defaults, {"thresholds": {"privacy": {"min_group_size": 10}}})
+    assert defaults == before

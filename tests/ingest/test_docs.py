@@ -1,0 +1,13 @@
+"""docs/validation-codes.md lists exactly the codes of the catalogue."""
+
+import re
+
+from conftest import ROOT
+
+from scripts.ingest.validate import CATALOGUE
+
+
+def test_every_code_documented_with_its_severity():
+    text = (ROOT / "docs" / "validation-codes.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| (error|warning|info) \|", text, re.M))
+    assert rows == CATALOGUE

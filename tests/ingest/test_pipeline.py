@@ -1,0 +1,232 @@
+"""The whole stage on a small raw/<id>/: duplicates, missing schools, ignored and unreadable files,
+row accounting, canonical outputs, byte-identical reruns, feedback workbooks."""
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DEMO, LIMITS, ROOT, demo_row, school_book
+
+from scripts.common.entry import StageError
+from scripts.ingest import accounting, pipeline
+from scripts.ingest.main import run_ingest
+from scripts.ingest.pipeline import classify
+
+REGISTRY = """Код МО;Муниципалитет;Код ОО;Наименование ОО;Тип местности;Обучающихся 4 классов
+01;г. Иваново;0101;Школа № 1;город;3
+01;г. Иваново;0102;Школа № 2;город;
+02;Вичугский район;0201;Сельская школа;село;
+02;Вичугский район;0301;Школа № 3;село;40
+"""
+
+
+@pytest.fixture
+def raw(tmp_path, demo):
+    raw = tmp_path / "raw" / "math4-2021"
+    sub = raw / "submissions"
+    (sub / "a").mkdir(parents=True)
+    (sub / "b" / "c").mkdir(parents=True)
+    (raw / "registry.csv").write_bytes(REGISTRY.encode("cp1251"))
+    ok = [demo_row(1, "s1", definition=demo), demo_row(2, "s2", "4б", 2, definition=demo)]
+    ok.append(demo_row(3, "s3", absent="+", definition=demo))
+    school_book(sub / "a" / "0101.xlsx", demo, ok)  # accepted: 2 present, 1 absent
+    school_book(sub / "a" / "0102.xlsx", demo, ok[:1], code="0102")  # duplicate of ...
+    school_book(sub / "b" / "c" / "школа2.xlsx", demo, ok[:2], code="0102", writer="openpyxl")
+    school_book(sub / "b" / "0301.xlsx", demo, ok[:2], code="0301")  # accepted, rows warning
+    bad = [demo_row(1, "z1", "4А", 7, definition=demo), demo_row(2, "z2", definition=demo)]
+    school_book(sub / "b" / "unknown.xlsx", demo, bad, code="9999")  # rejected, 2 rows
+    (sub / "0201_итоги.xlsx").write_bytes(b"\x00\x01garbage" * 50)  # unreadable → 0201 missing
+    (sub / "письмо.pdf").write_bytes(b"%PDF-1.4")
+    (sub / "a" / "~$0101.xlsx").write_bytes(b"lock")
+    (sub / ".DS_Store").write_bytes(b"\0")
+    return raw
+
+
+def run(raw, out_dir, **kw):
+    out = {
+        k: str(out_dir / f"{k}.csv")
+        for k in ("students", "school_status", "submissions", "validation")
+    }
+    out["manifest"] = str(out_dir / "manifest.json")
+    out["feedback"] = str(out_dir / "feedback")
+    files = sorted(str(p) for p in (raw / "submissions").rglob("*") if p.is_file())
+    manifest = run_ingest(
+        definition_path=str(DEMO),
+        registry_path=str(raw / "registry.csv"),
+        submission_paths=files,
+        config_paths=[str(ROOT / "config" / "config.yaml")],
+        out=out,
+        limits=LIMITS,
+        tolerance_pct=10,
+        code_sha="0" * 64,
+        **kw,
+    )
+    return manifest, out
+
+
+def read(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_stage_outputs(raw, tmp_path):
+    manifest, out = run(raw, tmp_path / "out")
+    subs = {r["file"]: r for r in read(out["submissions"])}
+    assert {f: r["status"] for f, r in subs.items()} == {
+        "submissions/.DS_Store": "ignored",
+        "submissions/0201_итоги.xlsx": "rejected",
+        "submissions/a/0101.xlsx": "accepted",
+        "submissions/a/0102.xlsx": "rejected",
+        "submissions/a/~$0101.xlsx": "ignored",
+        "submissions/b/0301.xlsx": "accepted",
+        "submissions/b/c/школа2.xlsx": "rejected",
+        "submissions/b/unknown.xlsx": "rejected",
+        "submissions/письмо.pdf": "ignored",
+    }
+    assert subs["submissions/a/0101.xlsx"]["rows_read"] == "3"
+    assert subs["submissions/b/unknown.xlsx"]["school_code"] == "9999"
+    assert manifest["counts"] == {
+        "files": 9,
+        "files_accepted": 2,
+        "files_rejected": 4,
+        "files_ignored": 3,
+        "rows_read": 3 + 1 + 2 + 2 + 2,
+        "rows_present": 4,
+        "rows_absent": 1,
+        "rows_in_rejected_files": 5,
+        "schools": 4,
+        "schools_accepted": 2,
+        "schools_rejected": 1,
+        "schools_missing": 1,
+    }
+    status = {r["school_code"]: (r["status"], r["file"]) for r in read(out["school_status"])}
+    assert status == {
+        "0101": ("accepted", "submissions/a/0101.xlsx"),
+        "0102": ("rejected", "submissions/a/0102.xlsx;submissions/b/c/школа2.xlsx"),
+        "0201": ("missing", "submissions/0201_итоги.xlsx"),
+        "0301": ("accepted", "submissions/b/0301.xlsx"),
+    }
+    students = read(out["students"])
+    assert [(s["school_code"], s["student_code"], s["absent"]) for s in students] == [
+        ("0101", "s1", "0"),
+        ("0101", "s2", "0"),
+        ("0101", "s3", "1"),
+        ("0301", "s1", "0"),
+        ("0301", "s2", "0"),
+    ]
+    assert (
+        students[1]["class"] == "4Б" and students[2]["total"] == "" and students[2]["level"] == ""
+    )
+    validation = read(out["validation"])
+    keys = [(v["file"], v["severity"], v["code"]) for v in validation]
+    assert keys == [
+        ("", "info", "school_missing"),
+        ("submissions/.DS_Store", "info", "file_ignored"),
+        ("submissions/0201_итоги.xlsx", "error", "file_unsupported"),
+        ("submissions/a/0102.xlsx", "error", "duplicate_submission"),
+        ("submissions/a/~$0101.xlsx", "info", "file_ignored"),
+        ("submissions/b/0301.xlsx", "warning", "rows_vs_registry"),
+        ("submissions/b/c/школа2.xlsx", "error", "duplicate_submission"),
+        ("submissions/b/unknown.xlsx", "error", "variant_bad"),  # «Результаты» < «Титул»
+        ("submissions/b/unknown.xlsx", "error", "school_unknown"),
+        ("submissions/письмо.pdf", "info", "file_ignored"),
+    ]
+    assert "submissions/0201_итоги.xlsx" in validation[0]["message"]
+    assert "школа2.xlsx" in validation[3]["message"]
+    assert (validation[7]["sheet"], validation[7]["cell"]) == ("Результаты", "D4")
+    feedback = sorted(p.name for p in Path(out["feedback"]).iterdir())
+    assert feedback == [
+        "0102__a_0102.xlsx",
+        "0102__b_c_школа2.xlsx",
+        "0201_итоги.xlsx",
+        "0301.xlsx",
+        "unknown.xlsx",
+    ]
+    assert len(manifest["version"]) == 12
+    assert str(DEMO) in [i["path"] for i in manifest["inputs"]]
+
+
+def test_byte_identical_reruns(raw, tmp_path):
+    m1, out1 = run(raw, tmp_path / "one")
+    m2, out2 = run(raw, tmp_path / "two")
+    assert m1 == m2
+    for key in ("students", "school_status", "submissions", "validation", "manifest"):
+        assert Path(out1[key]).read_bytes() == Path(out2[key]).read_bytes()
+    for p in Path(out1["feedback"]).iterdir():
+        assert p.read_bytes() == (Path(out2["feedback"]) / p.name).read_bytes()
+    # a changed input gives a new version; an unchanged rerun rewrites nothing
+    before = Path(out1["students"]).stat().st_mtime_ns
+    run(raw, tmp_path / "one")
+    assert Path(out1["students"]).stat().st_mtime_ns == before
+    (raw / "submissions" / "письмо.pdf").write_bytes(b"%PDF-1.5")
+    m3, _ = run(raw, tmp_path / "three")
+    assert m3["version"] != m1["version"]
+
+
+def test_parallel_equals_sequential(raw, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 4)
+    sub = raw / "submissions" / "many"
+    sub.mkdir()
+    src = raw / "submissions" / "a" / "0101.xlsx"
+    for i in range(6):
+        shutil.copy(src, sub / f"copy{i:03d}.xlsx")
+    m1, out1 = run(raw, tmp_path / "seq", jobs=1)
+    m2, out2 = run(raw, tmp_path / "par", jobs=2)
+    assert m1 == m2
+    assert Path(out1["validation"]).read_bytes() == Path(out2["validation"]).read_bytes()
+
+
+def test_feedback_workbook_content(raw, tmp_path):
+    import openpyxl
+
+    _, out = run(raw, tmp_path / "out")
+    wb = openpyxl.load_workbook(Path(out["feedback"]) / "unknown.xlsx")
+    ws = wb["Что исправить"]
+    values = list(ws.iter_rows(values_only=True))
+    assert values[6] == ("Лист", "Ячейка", "Важность", "Что не так", "Как исправить")
+    assert values[7][:3] == ("Результаты", "D4", "Ошибка")
+    assert values[8][:3] == ("Титул", "B2", "Ошибка")
+    assert "не принят" in values[4][1]
+
+
+def test_accounting_mismatch_stops_the_run():
+    counts = dict.fromkeys(accounting.FILE_KEYS + accounting.ROW_KEYS + accounting.SCHOOL_KEYS, 0)
+    accounting.check(counts)
+    with pytest.raises(StageError, match="учёт строк не сходится"):
+        accounting.check({**counts, "rows_read": 1})
+    with pytest.raises(StageError):
+        accounting.check({**counts, "files": 1})
+    with pytest.raises(StageError):
+        accounting.check(counts, [{"absent": False}])
+
+
+def test_classify():
+    assert classify("submissions/a.XLSX") == "workbook"
+    assert classify("submissions/a.ods") == "workbook"
+    assert classify("submissions/a.xls") == "workbook"
+    assert classify("submissions/~$a.xlsx") == "ignored"
+    assert classify("submissions/._a.xlsx") == "ignored"
+    assert classify("submissions/a.xlsb") == "unsupported"
+    assert classify("submissions/a.csv") == "unsupported"
+    assert classify("submissions/a.docx") == "ignored"
+
+
+def test_manifest_json_format(raw, tmp_path):
+    _, out = run(raw, tmp_path / "out")
+    text = Path(out["manifest"]).read_text(encoding="utf-8")
+    assert text.endswith("}\n") and '\n  "assessment"' in text
+    data = json.loads(text)
+    assert sorted(data) == [
+        "assessment",
+        "code_version",
+        "config_sha256",
+        "counts",
+        "inputs",
+        "version",
+    ]
+    assert io.StringIO(Path(out["validation"]).read_text()).readline().strip() == (
+        "file,school_code,sheet,cell,severity,code,message"
+    )

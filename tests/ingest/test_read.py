@@ -1,0 +1,167 @@
+"""The reader: Excel's own addresses, cached formula values, pre-flight rejections."""
+
+import io
+import os
+import random
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+from conftest import LIMITS, demo_row, openpyxl_book, school_book, xlsxwriter_book
+
+from scripts.ingest.pipeline import process_bytes
+from scripts.ingest.read import ReadError, col_index, col_letter, read_workbook
+
+
+def test_col_letters():
+    for n in (1, 26, 27, 52, 53, 702, 703, 16384):
+        assert col_index(col_letter(n)) == n
+    assert col_letter(28) == "AB"
+
+
+@pytest.mark.parametrize("writer", [xlsxwriter_book, openpyxl_book])
+def test_addresses_with_leading_empty_rows_and_columns(tmp_path, writer):
+    path = writer(tmp_path / "a.xlsx", {"S": [["x", None, 7.0], [None, "y"]]}, {"S": (3, 2)})
+    sheet = read_workbook(path.read_bytes(), LIMITS).sheets["S"]
+    cells = {
+        sheet.address(r, sheet.first_col + j): v
+        for r, row in sheet.iter_rows()
+        for j, v in enumerate(row)
+        if v != ""
+    }
+    assert cells == {"C4": "x", "E4": 7.0, "D5": "y"}
+    assert sheet.value(4, 5) == 7.0 and sheet.value(1, 1) == ""
+
+
+def test_formula_cached_value(tmp_path):
+    path = tmp_path / "f.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_number("A1", 2)
+    ws.write_formula("B1", "=A1*3", None, 6)
+    wb.close()
+    sheet = read_workbook(path.read_bytes(), LIMITS).sheets["S"]
+    assert sheet.rows == [[2.0, 6.0]]
+
+
+def test_openpyxl_fallback_reads_same_cells(tmp_path):
+    from scripts.ingest.read import _read_openpyxl
+
+    path = openpyxl_book(tmp_path / "a.xlsx", {"S": [["x", None, 7]]}, {"S": (1, 1)})
+    wb = _read_openpyxl(path.read_bytes(), "xlsx", LIMITS, lambda n: True)
+    assert (wb.sheets["S"].first_row, wb.sheets["S"].first_col) == (2, 2)
+    assert wb.sheets["S"].rows == [["x", "", 7]]
+
+
+def code_of(data, name="submissions/f.xlsx", limits=LIMITS, demo=None, registry=None):
+    res = process_bytes(data, name, demo or {}, registry or {}, limits)
+    assert res.status == "rejected" and res.rows_read == 0
+    assert len(res.problems) == 1 and res.problems[0].severity == "error"
+    assert res.problems[0].sheet == "" and res.problems[0].cell == ""
+    return res.problems[0].code
+
+
+def valid_xlsx(tmp_path, demo):
+    rows = [demo_row(1, "s1", definition=demo)]
+    return school_book(tmp_path / "ok.xlsx", demo, rows).read_bytes()
+
+
+def test_unreadable_files(tmp_path, demo):
+    rnd = random.Random(3)
+    assert code_of(b"") == "file_unreadable"
+    assert code_of(bytes(rnd.getrandbits(8) for _ in range(3000))) == "file_unsupported"
+    good = valid_xlsx(tmp_path, demo)
+    assert code_of(good[: len(good) // 2]) == "file_unreadable"  # truncated zip
+    assert code_of(b"PK\x03\x04" + os.urandom(500)) == "file_unreadable"
+    assert (
+        code_of(b"<html><table><tr><td>1</td></tr></table></html>", "x.xls") == "file_unsupported"
+    )
+    assert code_of(b"%PDF-1.4 ...", "x.xlsx") == "file_unsupported"
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    assert code_of(docx.getvalue()) == "file_unsupported"
+
+
+def test_corrupt_inner_xml_is_rejected(tmp_path, demo):
+    src = zipfile.ZipFile(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data[:100]
+            z.writestr(info, data)
+    assert code_of(out.getvalue()) == "file_unreadable"
+
+
+def test_macros(tmp_path, demo, registry):
+    """A macro workbook is read (never run) so that the school is known and all problems listed."""
+    src = zipfile.ZipFile(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            z.writestr(info, src.read(info))
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0fake vba")
+    res = process_bytes(out.getvalue(), "submissions/m.xlsm", demo, registry, LIMITS)
+    assert [(p.sheet, p.cell, p.severity, p.code) for p in res.problems] == [
+        ("", "", "error", "macros")
+    ]
+    assert res.status == "rejected" and res.known and res.rows_read == 1
+
+
+def test_encrypted(tmp_path):
+    # An encrypted OOXML file is an OLE2 compound file holding an "EncryptedPackage" stream.
+    ole = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000 + "EncryptedPackage".encode("utf-16-le")
+    )
+    assert code_of(ole + b"\0" * 1000) == "encrypted"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("xl/workbook.xml", "<x/>")
+    data = bytearray(out.getvalue())
+    data[6] |= 1  # the "encrypted" flag of the first local header
+    cd = data.find(b"PK\x01\x02")
+    data[cd + 8] |= 1
+    assert code_of(bytes(data)) == "encrypted"
+
+
+def test_size_and_sheet_limits(tmp_path, demo, registry):
+    good = valid_xlsx(tmp_path, demo)
+    assert code_of(good, limits={**LIMITS, "max_file_mib": 0.001}) == "file_too_large"
+    res = process_bytes(good, "submissions/f.xlsx", demo, registry, {**LIMITS, "max_columns": 10})
+    assert [p.code for p in res.problems] == ["sheet_too_large"]
+    res = process_bytes(good, "submissions/f.xlsx", demo, registry, {**LIMITS, "max_rows": 2})
+    assert [p.code for p in res.problems] == ["sheet_too_large"]
+
+
+def test_zip_bomb_is_rejected():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<x/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (3 * 1024 * 1024))
+    assert code_of(out.getvalue(), limits={**LIMITS, "max_file_mib": 0.05}) == "file_too_large"
+
+
+def test_openpyxl_written_xlsm_without_macros_is_read(tmp_path, demo, registry):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Титул"
+    wb.active.append(["Код ОО", "0101"])
+    wb.active.append(["Шаблон", demo["template"]])
+    ws = wb.create_sheet("Результаты")
+    ws.append(
+        ["№", "Код участника", "Класс", "Вариант", "Отсутствовал"]
+        + [t["id"] for t in demo["tasks"]]
+    )
+    ws.append(demo_row(1, "s1", absent="да", definition=demo))
+    path = tmp_path / "x.xlsm"
+    wb.save(path)
+    res = process_bytes(path.read_bytes(), "submissions/x.xlsm", demo, registry, LIMITS)
+    assert res.problems == [] and res.rows_absent == 1
+
+
+def test_read_error_is_exception():
+    with pytest.raises(ReadError) as exc:
+        read_workbook(b"", LIMITS)
+    assert exc.value.code == "file_unreadable"

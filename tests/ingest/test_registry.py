@@ -1,0 +1,76 @@
+"""The registry: encodings, separators, XLSX, codes as text, one clear error for a bad registry."""
+
+import pytest
+from conftest import openpyxl_book
+
+from scripts.common.entry import StageError
+from scripts.ingest.registry import parse_registry
+
+HEADER = [
+    "Код МО",
+    "Муниципалитет",
+    "Код ОО",
+    "Наименование ОО",
+    "Тип местности",
+    "Обучающихся 4 классов",
+]
+ROWS = [
+    ["01", "г. Иваново", "000101", "Школа № 1", "город", "25"],
+    ["02", "Вичугский район", "000201", "Школа, «сельская»", "село", ""],
+]
+
+
+def csv_text(sep, rows=ROWS, header=HEADER):
+    def q(v):
+        return f'"{v}"' if sep in v or '"' in v else v
+
+    return "\n".join(sep.join(q(v) for v in r) for r in [header, *rows]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep"), [("cp1251", ";"), ("utf-8", ","), ("utf-8-sig", ";"), ("utf-8-sig", ",")]
+)
+def test_csv_variants(encoding, sep):
+    rows = parse_registry(csv_text(sep).encode(encoding), "registry.csv")
+    assert [r["school_code"] for r in rows] == ["000101", "000201"]
+    assert rows[1]["school_name"] == "Школа, «сельская»"
+    assert rows[0]["expected_students"] == 25 and rows[1]["expected_students"] is None
+    assert rows[1]["settlement"] == "село"
+
+
+def test_headers_case_spaces_colon_and_optional_columns():
+    header = [" код мо ", "МУНИЦИПАЛИТЕТ:", "Код ОО", "наименование оо"]
+    text = csv_text(";", [r[:4] for r in ROWS], header)
+    rows = parse_registry(text.encode("cp1251"), "registry.csv")
+    assert rows[0]["settlement"] == "" and rows[0]["expected_students"] is None
+
+
+def test_xlsx_first_sheet(tmp_path):
+    path = openpyxl_book(
+        tmp_path / "registry.xlsx",
+        {"Реестр": [HEADER, *ROWS], "Другое": [["x"]]},
+        {"Реестр": (2, 0)},
+    )
+    rows = parse_registry(path.read_bytes(), "registry.xlsx")
+    assert [r["school_code"] for r in rows] == ["000101", "000201"]
+
+
+def test_duplicate_code_stops_the_run():
+    rows = [*ROWS, ["03", "Кинешма", "000101", "Другая", "город", "3"]]
+    with pytest.raises(StageError, match=r"registry.csv, строка 4: код ОО 000101 повторяется"):
+        parse_registry(csv_text(",", rows).encode(), "registry.csv")
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "pattern"),
+    [
+        (ROWS, HEADER[1:], "нет столбца «Код МО»"),
+        ([["01", "М", "", "Ш", "", ""]], HEADER, "не указан код ОО"),
+        ([["01", "М", "1", "Ш", "хутор", ""]], HEADER, "тип местности"),
+        ([["01", "М", "1", "Ш", "", "много"]], HEADER, "не целое число"),
+        ([], HEADER, "нет ни одной школы"),
+    ],
+)
+def test_bad_registry(rows, header, pattern):
+    with pytest.raises(StageError, match=pattern):
+        parse_registry(csv_text(",", rows, header).encode(), "registry.csv")

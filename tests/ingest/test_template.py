@@ -1,0 +1,244 @@
+"""Template v1 per catalogue case: exact file, sheet, cell, severity and code; exact row counts.
+
+Workbooks are written with xlsxwriter and openpyxl (not with the project's template writer).
+"""
+
+import datetime as dt
+
+import pytest
+from conftest import (
+    LIMITS,
+    demo_header,
+    demo_row,
+    openpyxl_book,
+    school_book,
+    title_grid,
+    xlsxwriter_book,
+)
+
+from scripts.ingest.pipeline import process_file
+
+FILE = "submissions/x.xlsx"
+
+
+def ingest(path, definition, registry):
+    return process_file(path, FILE, definition, registry, LIMITS)
+
+
+def found(res):
+    return {(p.sheet, p.cell, p.severity, p.code) for p in res.problems}
+
+
+def ok_rows(d, n=3):
+    return [demo_row(i + 1, f"s{i + 1}", definition=d) for i in range(n)]
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter", "openpyxl"])
+def test_clean_file_accepted(tmp_path, demo, registry, writer):
+    rows = ok_rows(demo, 2) + [demo_row(3, "s3", absent="да", definition=demo)]
+    res = ingest(school_book(tmp_path / "a.xlsx", demo, rows, writer=writer), demo, registry)
+    assert res.problems == []
+    assert res.status == "accepted"
+    assert (res.rows_read, res.rows_present, res.rows_absent) == (3, 2, 1)
+    assert res.school_code == "0101"
+    s1 = res.students[0]
+    assert s1["total"] == sum(t["max"] for t in demo["tasks"])
+    assert s1["level"] == "above_basic" and s1["mark"] == 5 and s1["class"] == "4А"
+    assert res.students[2]["absent"] is True and res.students[2]["total"] is None
+
+
+def test_every_bad_cell_in_one_pass(tmp_path, demo, registry):
+    """Title row 1, blank row 2, header in row 3: data rows start at row 4; tasks from column F."""
+    m = [t["max"] for t in demo["tasks"]]
+    rows = [
+        demo_row(1, "s1", definition=demo),  # row 4: fine
+        demo_row(2, "s2", "5А", definition=demo),  # row 5: other grade (C5)
+        demo_row(3, "s3", "четвёртый", 3, definition=demo),  # row 6: C6 class_bad, D6 variant
+        demo_row(4, "", "", definition=demo),  # row 7: code and class missing
+        demo_row(5, "s1", definition=demo),  # row 8: duplicate code
+        demo_row(6, "s6", absent="был", definition=demo),  # row 9: absent_value_bad
+        demo_row(7, "s7", absent="да", points=[1] + [None] * 13, definition=demo),  # row 10
+        # row 11: over max (L = task 6, max 2), decimal, negative, text, empty
+        demo_row(
+            8, "s8", points=[1, 1.5, -1, "х", None, 1, 3, 1, 2, 1, 1, 2, 2, 2], definition=demo
+        ),
+        demo_row(9, "s9", points=["1", " 1 ", "1,5"] + m[3:], definition=demo),  # row 12
+        [10],  # row 13: unused pre-numbered row — skipped, not counted
+    ]
+    res = ingest(school_book(tmp_path / "b.xlsx", demo, rows), demo, registry)
+    R = "Результаты"
+    assert found(res) == {
+        (R, "C5", "error", "class_other_grade"),
+        (R, "C6", "error", "class_bad"),
+        (R, "D6", "error", "variant_bad"),
+        (R, "B7", "error", "student_code_missing"),
+        (R, "C7", "error", "class_missing"),
+        (R, "B8", "error", "student_code_duplicate"),
+        (R, "E9", "error", "absent_value_bad"),
+        (R, "F10", "error", "absent_has_points"),
+        (R, "G11", "error", "points_decimal"),
+        (R, "H11", "error", "points_negative"),
+        (R, "I11", "error", "points_not_number"),
+        (R, "J11", "error", "points_empty"),
+        (R, "L11", "error", "points_over_max"),
+        (R, "H12", "error", "points_decimal"),
+    }
+    assert res.status == "rejected"
+    assert res.rows_read == 9
+    msg = next(p.message for p in res.problems if p.code == "points_over_max")
+    assert msg.startswith("Результаты!L11: 3 балла за задание 6 при максимуме 2.")
+    dup = next(p.message for p in res.problems if p.code == "student_code_duplicate")
+    assert "строке 4" in dup
+
+
+def test_title_problems(tmp_path, demo, registry):
+    sheets = {
+        "Титул": [
+            ["Код ОО", 101.0],
+            ["Шаблон", "other-v1"],
+            ["Наименование ОО", "Школа № 7"],
+            ["Муниципалитет", "Кинешма"],
+        ],
+        "Результаты": [demo_header(demo), *ok_rows(demo, 3)],
+    }
+    res = ingest(xlsxwriter_book(tmp_path / "t.xlsx", sheets), demo, registry)
+    T = "Титул"
+    assert found(res) == {
+        (T, "B1", "warning", "code_padded"),
+        (T, "B2", "error", "template_wrong"),
+        (T, "B3", "warning", "school_name_mismatch"),
+        (T, "B4", "warning", "municipality_mismatch"),
+    }
+    assert res.school_code == "0101"
+
+
+def test_title_name_matches_ignoring_quotes_and_case(tmp_path, demo, registry):
+    sheets = {
+        "титул ": title_grid("0101", name='мбоу "школа № 1"', mo="г.Иваново"),
+        "РЕЗУЛЬТАТЫ": [demo_header(demo), *ok_rows(demo, 3)],
+    }
+    res = ingest(xlsxwriter_book(tmp_path / "t.xlsx", sheets), demo, registry)
+    assert res.problems == [] and res.status == "accepted"
+
+
+def test_missing_sheets_and_labels(tmp_path, demo, registry):
+    res = ingest(xlsxwriter_book(tmp_path / "m.xlsx", {"Лист1": [["x"]]}), demo, registry)
+    assert found(res) == {
+        ("Титул", "", "error", "sheet_missing"),
+        ("Результаты", "", "error", "sheet_missing"),
+    }
+    assert res.problems[0].message.startswith("Лист «Титул»: такого листа в книге нет.")
+    sheets = {"Титул": [["Код ОО", ""]], "Результаты": [demo_header(demo), *ok_rows(demo, 1)]}
+    res = ingest(xlsxwriter_book(tmp_path / "l.xlsx", sheets), demo, registry)
+    assert found(res) == {
+        ("Титул", "", "error", "label_missing"),
+        ("Титул", "B1", "error", "label_empty"),
+    }
+
+
+def test_code_typed_as_number(tmp_path, demo, registry):
+    registry["4501"] = {**registry["0101"], "school_code": "4501"}
+    sheets = {
+        "Титул": [["Код ОО", 4501.0], ["Шаблон", demo["template"]]],
+        "Результаты": [demo_header(demo), *ok_rows(demo, 3)],
+    }
+    res = ingest(xlsxwriter_book(tmp_path / "n.xlsx", sheets), demo, registry)
+    assert found(res) == {("Титул", "B1", "warning", "code_padded")}
+    assert res.school_code == "4501" and res.status == "accepted"
+
+
+def test_unknown_school(tmp_path, demo, registry):
+    res = ingest(school_book(tmp_path / "u.xlsx", demo, ok_rows(demo), code="9999"), demo, registry)
+    assert found(res) == {("Титул", "B2", "error", "school_unknown")}
+    assert res.school_code == "9999" and not res.known
+
+
+def test_header_problems(tmp_path, demo, registry):
+    header = demo_header(demo)
+    header[5] = 1.0  # numeric header → "1": fine
+    header[6] = "Фамилия"  # task 2 column replaced by personal data
+    header += ["7", "Примечание", dt.datetime(2021, 2, 5), "Итого", "Отметка"]
+    del header[4]  # no «Отсутствовал»
+    rows = [[1, "s1", "4А", 1, *([1] * 14), "", "", "", 14, 5]]
+    sheets = {"Титул": title_grid(), "Результаты": [header, *rows]}
+    res = ingest(xlsxwriter_book(tmp_path / "h.xlsx", sheets), demo, registry)
+    R = "Результаты"
+    assert found(res) == {
+        (R, "F1", "error", "personal_data"),
+        (R, "S1", "error", "column_duplicate"),  # second «7»
+        (R, "T1", "warning", "column_extra"),
+        (R, "U1", "warning", "column_extra"),  # a date header
+        (R, "1", "error", "column_missing"),  # «Отсутствовал» and task 2
+    }
+    assert sum(p.code == "column_missing" for p in res.problems) == 2
+    assert "дата" in next(p.message for p in res.problems if p.cell == "U1")
+
+
+def test_no_header_and_no_rows(tmp_path, demo, registry):
+    sheets = {"Титул": title_grid(), "Результаты": [["Код участника", "Класс"]]}
+    res = ingest(xlsxwriter_book(tmp_path / "n.xlsx", sheets), demo, registry)
+    assert found(res) == {("Результаты", "", "error", "header_missing")}
+    sheets = {"Титул": title_grid(), "Результаты": [demo_header(demo), [1], [2], [3]]}
+    res = ingest(xlsxwriter_book(tmp_path / "e.xlsx", sheets), demo, registry)
+    assert found(res) == {("Результаты", "", "error", "no_rows")}
+    assert res.rows_read == 0
+
+
+def test_total_and_mark_warnings(tmp_path, demo, registry):
+    header = demo_header(demo) + ["Итого", "Отметка"]
+    full = sum(t["max"] for t in demo["tasks"])
+    rows = [
+        [*demo_row(1, "s1", definition=demo), full, 5],
+        [*demo_row(2, "s2", definition=demo), str(full), "5"],
+        [*demo_row(3, "s3", definition=demo), full - 1, 4],
+        [*demo_row(4, "s4", absent="н", definition=demo), 0, None],
+        [5, None, None, None, None, *([None] * 14), 0, 2],  # pre-numbered row with formulas
+    ]
+    sheets = {"Титул": title_grid(), "Результаты": [header, *rows]}
+    res = ingest(xlsxwriter_book(tmp_path / "w.xlsx", sheets), demo, registry)
+    assert found(res) == {
+        ("Результаты", "T4", "warning", "total_mismatch"),
+        ("Результаты", "U4", "warning", "mark_mismatch"),
+    }
+    assert res.status == "accepted" and res.rows_read == 4
+
+
+def test_shuffled_columns_text_numbers_and_offsets(tmp_path, demo, registry):
+    """Table at B5 (empty column A, four rows above), shuffled columns, numbers stored as text."""
+    tasks = [t["id"] for t in demo["tasks"]]
+    order = list(reversed(tasks))
+    header = ["№", "Отсутствовал", *order, "Вариант", "Класс", "Код участника"]
+    maxima = {t["id"]: t["max"] for t in demo["tasks"]}
+    row1 = [1, "", *[str(maxima[t]) for t in order], "2", "4 б", 1001.0]
+    row2 = [2, "нет", *[" 0 " for _ in order], 1, "4-в", "1002"]
+    row3 = [3, "", *["0"] * (len(order) - 1), "3", 1, "4в", "1003"]  # task 1 = 3 > max 1
+    sheets = {"Титул": title_grid(), "Результаты": [header, row1, row2, row3]}
+    path = openpyxl_book(tmp_path / "s.xlsx", sheets, {"Результаты": (4, 1)})
+    res = ingest(path, demo, registry)
+    # header row 5, data rows 6..8; column B = №, C = Отсутствовал, D = task 12 ... Q = task 1
+    assert found(res) == {("Результаты", "Q8", "error", "points_over_max")}
+    assert res.rows_read == 3 and res.rows_present == 3
+    first = res.students[0]
+    assert (first["student_code"], first["class"], first["variant"]) == ("1001", "4Б", 2)
+    assert first["total"] == sum(maxima.values())
+    assert res.students[1]["class"] == "4В" and res.students[1]["total"] == 0
+
+
+def test_other_assessment(tmp_path, other):
+    """Nothing is wired to the demo: grade 5, ids 1a/1б/2/5.10, three variants, no marks."""
+    registry = {"77": {"school_code": "77", "school_name": "Ш", "municipality": "М"}}
+    header = ["№", "Код участника", "Класс", "Вариант", "Отсутствовал", "1A", "1б", 2.0, "5.10"]
+    rows = [
+        [1, "k1", "5 а", 3, None, 3, 1, 4, 2],
+        [2, "k2", "5а", "", "", 0, 0, 1, 0],
+        [3, "k3", "4а", 1, None, 4, 0, 0, 0],
+    ]
+    sheets = {"Титул": title_grid("77", "rus5-2022-v1"), "Результаты": [header, *rows]}
+    res = ingest(xlsxwriter_book(tmp_path / "o.xlsx", sheets), other, registry)
+    assert found(res) == {
+        ("Результаты", "C4", "error", "class_other_grade"),
+        ("Результаты", "F4", "error", "points_over_max"),
+    }
+    assert res.students[0]["level"] == "above_basic" and res.students[0]["mark"] is None
+    assert res.students[0]["task_5.10"] == 2
+    assert res.students[1]["level"] == "below_basic" and res.students[1]["variant"] is None

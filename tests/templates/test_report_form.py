@@ -1,0 +1,134 @@
+"""Municipal report form (SPEC §9): 8 rows, pre-filled analysis and risk zone, reference sheets."""
+
+from __future__ import annotations
+
+import io
+
+from python_calamine import CalamineWorkbook
+
+from scripts.common.csvio import read_csv
+from scripts.templates.report_form import MEASURES, build_reports, reason_text
+from scripts.templates.report_main import make_reports
+
+from .conftest import DATA, ROOT
+from .test_school_template import NS, sheet_xml
+
+
+def reports(definition, thr):
+    return build_reports(
+        definition,
+        thr,
+        read_csv(DATA / "municipalities.csv"),
+        read_csv(DATA / "region.csv")[0],
+        read_csv(DATA / "schools.csv"),
+        read_csv(DATA / "deficits.csv"),
+        read_csv(DATA / "recommendations.csv"),
+    )
+
+
+def sheet_rows(data: bytes, name: str):
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name).to_python()
+
+
+def test_reason_texts_use_thresholds(thr):
+    assert reason_text("school", "below_basic_pct", thr) == (
+        "доля обучающихся, не достигших базового уровня, ≥ 25 %"
+    )
+    assert (
+        reason_text("school", "basic_tasks_pct", thr) == "выполнение заданий базового уровня < 57 %"
+    )
+    custom = {
+        "risk": {"school": {"below_basic_pct": 30}, "municipality": {"schools_in_risk_pct": 40}}
+    }
+    assert reason_text("school", "below_basic_pct", custom).endswith("≥ 30 %")
+    assert "≥ 40 %" in reason_text("municipality", "schools_in_risk_pct", custom)
+    assert reason_text("school", "new_rule", thr) == "new_rule"
+
+
+def test_one_report_per_municipality_with_eight_rows(definition, thr):
+    files = reports(definition, thr)
+    assert sorted(files) == ["01.xlsx", "02.xlsx", "03.xlsx"]
+    rows = sheet_rows(files["01.xlsx"], "Отчёт")
+    h = next(i for i, r in enumerate(rows) if r[0] == "№")
+    assert rows[h] == [
+        "№",
+        "Мероприятие",
+        "Данные мониторинга (заполнено ЦОКО)",
+        "Сроки",
+        "Ответственные",
+        "Результат / подтверждающие документы",
+    ]
+    body = rows[h + 1 : h + 9]
+    assert [r[0] for r in body] == list(range(1, 9))
+    assert [r[1] for r in body] == [m for _, m in MEASURES]
+    data = {key: r[2] for (key, _), r in zip(MEASURES, body, strict=True)}
+    # analysis of results: the municipality against the region
+    assert "Участников: 120 (регион: 150)" in data["analysis"]
+    assert "Не достигли базового уровня: 22,5 % (регион: 20,0 %)" in data["analysis"]
+    assert "Средний балл: 11,35 (регион: 11,60)" in data["analysis"]
+    assert "Выполнение заданий базового уровня: 66,4 % (регион: 68,1 %)" in data["analysis"]
+    assert "Муниципалитет в зоне риска" in data["analysis"]
+    # risk-zone schools by name, with human-readable reasons and the school's value
+    risk = data["risk"]
+    assert "ОО в зоне риска: 2 из 3 классифицированных" in risk
+    assert (
+        "010002 МБОУ «Основная школа № 2» — выполнение заданий базового уровня < 57 % (в ОО: 55,1 %); "
+        in risk
+    )
+    assert "доля обучающихся, не достигших базового уровня, ≥ 25 % (в ОО: 32,5 %)" in risk
+    assert "010003 МБОУ «Лицей № 3»" in risk and "010001" not in risk
+    assert "010001" in data["objectivity"] and "010003" in data["objectivity"]
+    assert "№ 6 (3.1), № 10 (3.2)" in data["recommendations"]
+    assert "подготовлены для ОО муниципалитета: 2" in data["recommendations"]
+    assert "доля ОО в зоне риска ≥ 30 %" in data["decisions"]
+    # the municipality's columns are empty, to be filled
+    assert all(r[3:6] == ["", "", ""] for r in body)
+
+
+def test_other_municipalities(definition, thr):
+    files = reports(definition, thr)
+    rows = sheet_rows(files["02.xlsx"], "Отчёт")
+    text = "\n".join(str(c) for r in rows for c in r)
+    assert "ОО в зоне риска нет (классифицировано ОО: 1)" in text
+    assert "Общих для ОО муниципалитета дефицитов не выявлено" in text
+    assert "подготовлены для ОО муниципалитета: 1" in text
+    rows = sheet_rows(files["03.xlsx"], "Отчёт")
+    text = "\n".join(str(c) for r in rows for c in r)
+    assert "не классифицирован (нет участников)" in text
+    assert "Участников: 0 (регион: 150)" in text and "Средний балл: — (регион: 11,60)" in text
+
+
+def test_reference_sheets(definition, thr):
+    data = reports(definition, thr)["01.xlsx"]
+    figures = {r[0]: r[1:4] for r in sheet_rows(data, "Показатели")}
+    assert figures["Не достигли базового уровня, %"] == [22.5, 20.0, 2.5]
+    assert figures["Средний балл"] == [11.35, 11.6, -0.25]
+    assert figures["Участников (выполняли работу)"][:2] == [120.0, 150.0]
+    risk = sheet_rows(data, "Зона риска")
+    assert [r[0] for r in risk[3:6]] == ["010001", "010002", "010003"]
+    deficits = sheet_rows(data, "Дефициты")
+    assert deficits[3][:2] == ["6", "базовый"] and deficits[3][2].startswith("3.1 Решать")
+    assert deficits[3][5] == 66.7
+    recs = sheet_rows(data, "Рекомендации")
+    assert recs[3][0] == "муниципалитету" and recs[3][2].startswith("Провести методический семинар")
+
+
+def test_protected_with_input_cells_unlocked(definition, thr):
+    data = reports(definition, thr)["01.xlsx"]
+    sheets = sheet_xml(data)
+    assert list(sheets) == ["Отчёт", "Показатели", "Зона риска", "Дефициты", "Рекомендации"]
+    for root in sheets.values():
+        assert root.find("m:sheetProtection", NS).get("sheet") == "1"
+
+
+def test_make_reports_writes_and_keeps(tmp_path, thr):
+    out = tmp_path / "reports"
+    args = [ROOT / "config/assessments/math4-2021.yaml", thr] + [
+        DATA / f"{n}.csv"
+        for n in ("municipalities", "region", "schools", "deficits", "recommendations")
+    ]
+    assert make_reports(*args, out)["written"] == 3
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert make_reports(*args, out)["written"] == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(before) == [".done", "01.xlsx", "02.xlsx", "03.xlsx"]

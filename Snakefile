@@ -15,6 +15,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 
+envvars:
+    "PYTHONPATH",
+
+
 configfile: "config/config.yaml"
 
 

@@ -39,7 +39,10 @@ def registry_file(wildcards):
     """raw/<id>/registry.csv or registry.xlsx (exactly one)."""
     found = [
         p
-        for p in (f"raw/{wildcards.assessment}/registry.csv", f"raw/{wildcards.assessment}/registry.xlsx")
+        for p in (
+            f"raw/{wildcards.assessment}/registry.csv",
+            f"raw/{wildcards.assessment}/registry.xlsx",
+        )
         if Path(p).exists()
     ]
     if len(found) != 1:

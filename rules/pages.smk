@@ -1,0 +1,39 @@
+"""Stage `pages`: results/<id>/ (contract CSVs) → build/<id>/docs/ (Markdown, chart specs, downloads)."""
+
+RESULT_FILES = [
+    "schools",
+    "classes",
+    "municipalities",
+    "region",
+    "tasks",
+    "planned_results",
+    "distribution",
+    "items",
+    "reasons",
+    "deficits",
+    "recommendations",
+    "validation",
+    "submissions",
+    "school_status",
+    "students",
+]
+
+
+rule pages:
+    """Pages of one assessment: region, municipalities, schools, sections, chart specs, downloads."""
+    input:
+        manifest="results/{assessment}/manifest.json",
+        tables=expand("results/{{assessment}}/{name}.csv", name=RESULT_FILES),
+        reports="results/{assessment}/reports/.done",
+    output:
+        directory("build/{assessment}/docs"),
+    log:
+        "logs/{assessment}/pages.log",
+    benchmark:
+        "benchmarks/{assessment}/pages.tsv"
+    params:
+        definition=lambda w: DEFINITIONS[w.assessment],
+        thresholds=assessment_thresholds,
+        reports=lambda w: f"results/{w.assessment}/reports",
+    script:
+        "../scripts/site/run_pages.py"

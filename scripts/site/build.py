@@ -1,0 +1,184 @@
+"""Assemble every assessment's pages into ONE mkdocs-material site version (SPEC §7, §8).
+
+build_site():
+1. version id from the assessments' manifest versions + the site code (versions.py); if
+   site/<version>/ exists nothing is rebuilt and nothing in it is rewritten;
+2. a mkdocs project in a work folder: a home page, each build/<id>/docs/ under docs/<id>/, the
+   changes page of each assessment (diff against the previous version's published data), the
+   vendored vega-embed bundle and assets, mkdocs.yml from site_templates/mkdocs.yml.j2;
+3. `mkdocs build --strict` into site/.build-<version>/ (beside the versions, same file system),
+   SOURCE_DATE_EPOCH from the assessments' dates; sitemap files (dates, no site_url) removed; a
+   check that no HTML refers to another host; then one atomic rename to site/<version>/;
+4. versions.json, index.html, pruning to site.keep_versions.
+A failure before the rename leaves site/ as it was (the half-built folder is removed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+
+from scripts.common.entry import StageError
+from scripts.site import diff, versions
+from scripts.site.escape import MdSafe, md_text
+from scripts.site.pages import render
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "site_templates"
+log = logging.getLogger("stage")
+EXTERNAL = re.compile(
+    r"""(?:src|href|action|content|url\()\s*=?\s*["']?(?:https?:)?//(?!(?:127\.0\.0\.1|localhost)[:/])[^"'\s>)]+"""
+)
+
+
+def source_date_epoch(definitions: dict[str, dict]) -> int:
+    """Derived from the inputs (latest assessment date / reference date), never the wall clock."""
+    dates = []
+    for d in definitions.values():
+        for key in ("reference_date", "date"):
+            if d.get(key):
+                dates.append(dt.date.fromisoformat(str(d[key])))
+    day = max(dates) if dates else dt.date(2000, 1, 1)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+def _nav(aid: str, definition: dict, docs: Path) -> dict:
+    section = [f"{aid}/index.md"]
+    muns = sorted(p.parent.name for p in (docs / "mo").glob("*/index.md"))
+    if muns:
+        section.append({"Муниципалитеты": [f"{aid}/mo/{m}/index.md" for m in muns]})
+    for folder, title in (("tasks", "Задания"), ("risk", "Зона риска"), ("objectivity", "Объективность"),
+                          ("validation", "Проверка данных"), ("changes", "Изменения"),
+                          ("methodology", "Методика"), ("data", "Данные"), ("plan", "План")):  # fmt: skip
+        if (docs / folder / "index.md").exists():
+            section.append({title: f"{aid}/{folder}/index.md"})
+    # The section title is config text: written to mkdocs.yml as JSON, escaped as page text.
+    return {str(md_text(definition["title"])): section}
+
+
+def check_offline(out: Path) -> list[str]:
+    """Every reference in the built HTML/CSS to a host other than localhost (should be none)."""
+    found = []
+    for f in sorted(out.rglob("*")):
+        if f.suffix not in (".html", ".css") or not f.is_file():
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for m in EXTERNAL.finditer(text):
+            found.append(f"{f.relative_to(out)}: {m.group(0)[:120]}")
+    return found
+
+
+def assemble(
+    work: Path,
+    assessments: list[dict],
+    bundle: Path,
+    version: str,
+    prev: str | None,
+    site_dir: Path,
+) -> Path:
+    """The mkdocs project in `work`; returns its mkdocs.yml."""
+    if work.exists():
+        shutil.rmtree(work)
+    docs = work / "docs"
+    (docs / "assets").mkdir(parents=True)
+    shutil.copyfile(bundle, docs / "assets" / "vega.js")
+    for name in ("charts.js", "extra.css"):
+        shutil.copyfile(TEMPLATES / "assets" / name, docs / "assets" / name)
+    nav: list = [{"Главная": "index.md"}]
+    home = []
+    for a in assessments:
+        aid, d = a["id"], a["definition"]
+        shutil.copytree(a["docs"], docs / aid)
+        old = site_dir / prev / aid / "data" if prev else None
+        rep = diff.compare(old if old and old.exists() else None, docs / aid / "data")
+        (docs / aid / "changes" / "index.md").write_text(
+            render("changes.md.j2", a=d, report=diff.render_md(rep, prev)), encoding="utf-8"
+        )
+        nav.append(_nav(aid, d, docs / aid))
+        home.append(
+            {"title": d["title"], "date": str(d["date"]), "link": MdSafe(f"{aid}/index.md")}
+        )
+    (docs / "index.md").write_text(
+        render("home.md.j2", assessments=home, version=version), encoding="utf-8"
+    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)  # fmt: skip
+    cfg = env.get_template("mkdocs.yml.j2").render(
+        site_name="Мониторинг планируемых результатов",
+        nav=nav,
+        not_in_nav=[f"/{a['id']}/oo/" for a in assessments],
+    )
+    (work / "mkdocs.yml").write_text(cfg, encoding="utf-8")
+    return work / "mkdocs.yml"
+
+
+def build_site(
+    assessments: list[dict],
+    site_dir: Path,
+    work: Path,
+    bundle: Path,
+    keep: int = 0,
+    code: str | None = None,
+) -> dict:
+    """assessments: [{"id", "docs": build/<id>/docs, "manifest": dict, "definition": dict}].
+
+    Returns {"version", "built": bool, "removed": [...]}.
+    """
+    site_dir = Path(site_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    code = code or versions.code_hash()
+    vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments}, code)
+    known = versions.read_versions(site_dir)
+    target = site_dir / vid
+    built = False
+    if not target.is_dir():
+        prev = next((v["version"] for v in known if (site_dir / v["version"]).is_dir()), None)
+        cfg = assemble(Path(work), assessments, Path(bundle), vid, prev, site_dir)
+        tmp = site_dir / f".build-{vid}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        env = {
+            **os.environ,
+            "SOURCE_DATE_EPOCH": str(
+                source_date_epoch({a["id"]: a["definition"] for a in assessments})
+            ),
+        }
+        env["NO_MKDOCS_2_WARNING"] = "1"
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg), "-d", str(tmp.resolve())],
+                env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if proc.returncode != 0:
+                raise StageError(
+                    "mkdocs не собрал сайт:\n" + (proc.stderr or proc.stdout).strip()[-4000:]
+                )
+            for name in ("sitemap.xml", "sitemap.xml.gz"):
+                (tmp / name).unlink(missing_ok=True)
+            external = check_offline(tmp)
+            if external:
+                raise StageError(
+                    "в сайте есть ссылки на внешние адреса:\n" + "\n".join(external[:20])
+                )
+            (tmp / ".site-version").write_text(
+                json.dumps({"version": vid, "previous": prev}) + "\n", encoding="utf-8"
+            )
+            tmp.rename(target)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        built = True
+        log.info("Собрана версия сайта %s", vid)
+    else:
+        log.info("Версия %s уже есть: ничего не пересобрано", vid)
+    removed = versions.publish(site_dir, versions.add_version(known, vid), keep)
+    return {"version": vid, "built": built, "removed": removed}

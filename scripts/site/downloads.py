@@ -1,0 +1,148 @@
+"""Downloads of one assessment (CSV and XLSX per section): the same suppression as the pages, text
+cells neutralised (escape.csv_cell), deterministic bytes (fixed docProps dates and zip entry times)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+
+import xlsxwriter
+
+from scripts.site.escape import csv_cell
+from scripts.site.load import scrub_codes
+
+FIXED_DATE = dt.datetime(2000, 1, 1)
+# Columns that are codes or text even when they look like numbers (leading zeros matter).
+TEXT_COLS = {"municipality_code", "school_code", "code", "task", "result", "class", "variant", "topic",
+             "path", "sha256", "file", "cell", "mark"}  # fmt: skip
+# Columns of a group that stay visible when the group is hidden (who, not how well).
+KEEP = {"municipality_code", "municipality", "school_code", "school_name", "settlement", "status", "schools",
+        "schools_accepted", "schools_rejected", "schools_missing", "schools_classified", "participants",
+        "absent", "participation_pct", "risk", "risk_reasons", "objectivity_flags", "class", "suppressed",
+        "schools_in_risk"}  # fmt: skip
+_NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+SECTIONS = [
+    ("region", "Регион: итоги"),
+    ("municipalities", "Муниципалитеты"),
+    ("schools", "Школы"),
+    ("classes", "Классы"),
+    ("tasks", "Выполнение заданий (регион, муниципалитеты, школы)"),
+    ("planned_results", "Достижение планируемых результатов"),
+    ("distribution", "Распределение первичных баллов"),
+    ("items", "Статистика заданий (по вариантам)"),
+    ("validation", "Проблемы в присланных файлах"),
+    ("inputs", "Входные файлы этой версии (контрольные суммы)"),
+]
+
+
+@dataclass
+class Downloads:
+    files: dict[str, bytes] = field(default_factory=dict)
+    sections: list[dict] = field(default_factory=list)
+
+
+def _blank(row: dict, reason: str | None) -> dict:
+    out = dict(row)
+    if reason:
+        for key in out:
+            if key not in KEEP:
+                out[key] = ""
+    out["suppressed"] = reason or ""
+    return out
+
+
+def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
+    """{section: (columns, rows)} with suppression applied — the published data of one assessment."""
+    res, sup = site.res, site.sup
+    out: dict[str, tuple[list[str], list[dict]]] = {}
+
+    def cols(name, extra=("suppressed",)):
+        rows = res[name]
+        base = list(rows[0].keys()) if rows else []
+        return base + [c for c in extra if c not in base]
+
+    out["region"] = (cols("region"), [_blank(r, sup.region_reason) for r in res["region"]])
+    out["municipalities"] = (
+        cols("municipalities"),
+        [_blank(r, sup.municipality(r["municipality_code"])) for r in res["municipalities"]],
+    )
+    out["schools"] = (
+        cols("schools"),
+        [_blank(r, sup.school(r["school_code"])) for r in res["schools"]],
+    )
+    out["classes"] = (
+        cols("classes"),
+        [_blank(r, sup.klass(r["school_code"], r["class"])) for r in res["classes"]],
+    )
+
+    def visible(r):
+        scope = r.get("scope")
+        if scope == "region":
+            return sup.region_reason is None
+        if scope == "municipality":
+            return sup.municipality(r["code"]) is None
+        if scope == "school":
+            s = site.schools.get(r["code"])
+            return sup.school(r["code"]) is None and s is not None and s["status"] == "accepted"
+        return False
+
+    for name in ("tasks", "planned_results", "distribution"):
+        out[name] = (cols(name, ()), [r for r in res[name] if visible(r)])
+    out["items"] = (cols("items", ()), res["items"] if sup.region_reason is None else [])
+    out["validation"] = (
+        cols("validation", ()),
+        [{**v, "message": scrub_codes(v["message"], res.student_codes)} for v in res["validation"]],
+    )
+    out["inputs"] = (["path", "sha256", "bytes"], [
+        {"path": i.get("path", ""), "sha256": i.get("sha256", ""), "bytes": i.get("bytes", "")}
+        for i in sorted(res.manifest.get("inputs", []), key=lambda i: str(i.get("path", "")))])  # fmt: skip
+    return out
+
+
+def csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([csv_cell(r.get(c, "")) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(title: str, columns: list[str], rows: list[dict]) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                   "strings_to_urls": False})  # fmt: skip
+    wb.set_properties({"created": FIXED_DATE, "title": title})
+    ws = wb.add_worksheet("data")
+    bold = wb.add_format({"bold": True})
+    for j, c in enumerate(columns):
+        ws.write_string(0, j, c, bold)
+    for i, r in enumerate(rows, start=1):
+        for j, c in enumerate(columns):
+            v = "" if r.get(c) is None else str(r.get(c))
+            if v == "":
+                continue
+            if c not in TEXT_COLS and _NUM.fullmatch(v):
+                ws.write_number(i, j, float(v))
+            else:
+                ws.write_string(i, j, csv_cell(v))
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()
+
+
+def build(site) -> Downloads:
+    dl = Downloads()
+    data = tables(site)
+    for name, title in SECTIONS:
+        columns, rows = data[name]
+        if not columns:
+            continue
+        dl.files[f"{name}.csv"] = csv_bytes(columns, rows)
+        dl.files[f"{name}.xlsx"] = xlsx_bytes(title, columns, rows)
+        dl.sections.append({"name": name, "title": title, "rows": len(rows)})
+    return dl

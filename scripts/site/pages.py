@@ -1,0 +1,699 @@
+"""The pages of one assessment: results/<id>/ records → Markdown files, chart specs and downloads.
+
+Pure presentation: every number on a page is the text of one CSV cell (with a decimal comma);
+nothing is computed here except suppression (suppress.py) and the plan's status against the
+assessment's `reference_date`. Text from inputs goes through escape.md_text — the Jinja environment
+escapes any string that is not already `MdSafe` (autoescape with a Markdown `finalize`), and a test
+checks that every `{{ … }}` in the templates names a filter or a macro.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from scripts.site import charts, downloads, suppress
+from scripts.site.escape import MdSafe, md_text, slug
+from scripts.site.load import Results, scrub_codes
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
+
+LEVEL_KEYS = ["below_basic", "basic", "above_basic"]
+LEVEL_LABEL = dict(zip(LEVEL_KEYS, charts.LEVELS, strict=True))
+TASK_LEVEL = {"basic": "базовый", "advanced": "повышенный"}
+STATUS = {
+    "accepted": "данные приняты",
+    "rejected": "файл отклонён: в нём есть ошибки (см. «Качество данных»)",
+    "missing": "файл с результатами не поступил",
+}
+STATUS_SHORT = {"accepted": "принята", "rejected": "отклонена", "missing": "нет файла"}
+RULES = {
+    "below_basic_pct": "доля участников ниже базового уровня, %",
+    "basic_tasks_pct": "выполнение заданий базового уровня, %",
+    "schools_in_risk_pct": "доля школ в зоне риска среди классифицированных, %",
+    "too_few": "участников слишком мало для классификации",
+    "advanced_over_basic": "задания повышенного уровня выполнены намного лучше, чем в регионе, "
+    "а базового — не лучше региона",
+    "threshold_peak": "необычно много участников ровно на пороге базового уровня",
+    "identical_answers": "много участников с одинаковым набором баллов по заданиям",
+}
+CRITERIA = {"below_norm": "ниже нормы выполнения", "below_region": "намного ниже региона"}
+AUDIENCE = {
+    "teachers": "Учителям",
+    "administration": "Администрации школы",
+    "municipality": "Муниципалитету",
+}
+SEVERITY = {"error": "ошибка", "warning": "предупреждение", "info": "сведения"}
+HIDDEN = MdSafe("скрыто")
+
+
+# --- formatting (returns MdSafe) -----------------------------------------------------------------
+
+
+def num(value) -> MdSafe:
+    """A CSV number as shown on a page: the same digits, decimal comma; empty → «—»."""
+    text = "" if value is None else str(value)
+    if text == "":
+        return MdSafe("—")
+    try:
+        float(text)
+    except ValueError:
+        return md_text(text)
+    return MdSafe(text.replace(".", ",").replace("-", "−"))
+
+
+class Link(MdSafe):
+    """A Markdown link with escaped text; `target` is a relative .md path built here from slugs
+    (never from input). In an HTML table it becomes <a href> to the page's directory URL."""
+
+    label: str
+    target: str
+
+    def html(self) -> str:
+        text, target = self.label, self.target
+        if target.endswith("index.md"):
+            target = target[: -len("index.md")] or "./"
+        return f'<a href="{target}">{text}</a>'
+
+
+def link(text, target: str) -> Link:
+    label = md_text(text)
+    out = Link(f"[{label}]({target})")
+    out.label, out.target = str(label), target
+    return out
+
+
+def table(head: list, rows: list[list], align: str = "") -> MdSafe:
+    """An HTML table as a raw block of the Markdown page: Python-Markdown passes it through without
+    inline processing (a pipe table of 300 schools costs mkdocs seconds), and Material's search skips
+    it (`data-search-exclude`). Every cell that is not MdSafe is escaped; a `Link` becomes an <a>."""
+    if not rows:
+        return MdSafe("")
+    align = align.ljust(len(head), "l")
+    right = ' class="r"'
+    out = ["<table data-search-exclude>", "<thead><tr>"]
+    out += [
+        f"<th{right if a == 'r' else ''}>{md_text(h)}</th>"
+        for h, a in zip(head, align, strict=False)
+    ]
+    out.append("</tr></thead>\n<tbody>")
+    for r in rows:
+        cells = "".join(
+            f"<td{right if a == 'r' else ''}>{c.html() if isinstance(c, Link) else md_text(c)}</td>"
+            for c, a in zip(r, align, strict=False)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody>\n</table>")
+    return MdSafe("\n".join(out) + "\n")
+
+
+def chart(path: str | None, caption: str) -> MdSafe:
+    """A chart placeholder (drawn by assets/charts.js with the vendored vega-embed); the table that
+    follows it carries the same numbers, so the page reads the same without JavaScript."""
+    if not path:
+        return MdSafe("")
+    return MdSafe(
+        f'<div class="vchart" data-spec="{md_text(path)}" role="img" aria-label="{md_text(caption)}"></div>\n'
+    )
+
+
+def _env() -> jinja2.Environment:
+    def finalize(value):
+        if isinstance(value, Markup):
+            return value
+        if value is None:
+            return MdSafe("")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return MdSafe(str(value))
+        return md_text(value)
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_text
+    env.filters["num"] = num
+    env.globals["table"] = table
+    env.globals["chart"] = chart
+    env.globals["plan_table"] = lambda plan: [
+        [p["event"], p["responsible"], p["deadline"], p["status"]] for p in plan
+    ]
+    env.globals["download_rows"] = lambda sections: [
+        [s["title"], link(f"{s['name']}.csv", f"{s['name']}.csv"), link(f"{s['name']}.xlsx", f"{s['name']}.xlsx"),
+         num(s["rows"])] for s in sections]  # fmt: skip
+    return env
+
+
+ENV = _env()
+
+
+def render(template: str, **ctx) -> str:
+    return ENV.get_template(template).render(**ctx)
+
+
+# --- the page builder -----------------------------------------------------------------------------
+
+
+class Site:
+    """Everything one assessment's pages need, with indexes and the suppression plan."""
+
+    def __init__(self, res: Results, assessment: dict, th: dict, report_dir: Path | None = None):
+        self.res, self.a, self.th = res, assessment, th
+        self.k = int(th["privacy"]["min_group_size"])
+        self.report_dir = report_dir
+        self.schools = {r["school_code"]: r for r in res["schools"]}
+        self.muns = {r["municipality_code"]: r for r in res["municipalities"]}
+        self.region = res.region
+        self.classes = res.by("classes", "school_code")
+        self.tasks = res.by("tasks", "scope", "code")
+        self.results_ = res.by("planned_results", "scope", "code")
+        self.dist = res.by("distribution", "scope", "code")
+        self.reasons = res.by("reasons", "scope", "code")
+        self.deficits = res.by("deficits", "scope", "code")
+        self.recs = res.by("recommendations", "scope", "code")
+        self.validation = res.by("validation", "school_code")
+        self.result_text = {r["code"]: r["text"] for r in assessment["planned_results"]}
+        self.task_def = {t["id"]: t for t in assessment["tasks"]}
+        self.schools_by_mun: dict[str, list[dict]] = defaultdict(list)
+        for r in res["schools"]:
+            self.schools_by_mun[r["municipality_code"]].append(r)
+        self.sup = suppress.plan(
+            self.k,
+            _int(self.region.get("participants")),
+            {c: _int(m["participants"]) for c, m in self.muns.items()},
+            {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
+            {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
+        )
+
+    # paths: every page is <folder>/index.md; links are relative .md paths that mkdocs checks
+    def school_link(self, code: str, depth: int) -> MdSafe:
+        s = self.schools.get(code)
+        name = s["school_name"] if s else code
+        return link(name, "../" * depth + f"oo/{slug(code)}/index.md")
+
+    def mun_link(self, code: str, depth: int) -> MdSafe:
+        m = self.muns.get(code)
+        return link(m["municipality"] if m else code, "../" * depth + f"mo/{slug(code)}/index.md")
+
+    def reason_note(self, reason: str | None) -> str:
+        return suppress.reason_text(reason, self.k)
+
+    # --- shared pieces ---
+    def level_row(self, label, row: dict, hidden: bool) -> list:
+        if hidden:
+            return [label, num(row.get("participants")), HIDDEN, HIDDEN, HIDDEN, HIDDEN]
+        return (
+            [label, num(row.get("participants"))]
+            + [num(row.get(f"{k}_pct")) for k in LEVEL_KEYS]
+            + [num(row.get("mean_score"))]
+        )
+
+    def level_values(self, label: str, row: dict) -> list[dict]:
+        return [
+            {
+                "group": label,
+                "level": LEVEL_LABEL[k],
+                "order": i,
+                "pct": _float(row.get(f"{k}_pct")),
+            }
+            for i, k in enumerate(LEVEL_KEYS)
+            if row.get(f"{k}_pct") not in (None, "")
+        ]
+
+    def reason_rows(self, scope: str, code: str, kind: str, hidden: bool) -> list[dict]:
+        out = []
+        for r in self.reasons.get((scope, code), []):
+            if r["kind"] != kind:
+                continue
+            value = HIDDEN if hidden and r["rule"] != "too_few" else num(r["value"])
+            out.append(
+                {"rule": r["rule"], "label": RULES.get(r["rule"], r["rule"]), "value": value,
+                 "comparison": r.get("comparison", ""), "threshold": num(r["threshold"])}
+            )  # fmt: skip
+        return out
+
+    def recommendations(self, scope: str, code: str) -> list[dict]:
+        """Grouped by topic: [{topic, title, items: [{audience, text}]}], topics in the codifier's order."""
+        order = {c: i for i, c in enumerate(self.result_text)}
+        by_topic: dict[str, list] = defaultdict(list)
+        for r in self.recs.get((scope, code), []):
+            by_topic[r["topic"]].append(
+                {"audience": AUDIENCE.get(r["audience"], r["audience"]), "text": r["text"]}
+            )
+        out = []
+        for topic in sorted(by_topic, key=lambda t: (order.get(t, len(order)), t)):
+            title = (
+                f"{topic}. {self.result_text[topic]}"
+                if topic in self.result_text
+                else RULES.get(topic, topic)
+            )
+            out.append({"topic": topic, "title": title, "items": by_topic[topic]})
+        return out
+
+    def deficit_groups(self, scope: str, code: str, hidden: bool) -> list[dict]:
+        groups: dict[str, list] = defaultdict(list)
+        for d in self.deficits.get((scope, code), []):
+            groups[d["result"]].append(
+                {"task": d["task"], "level": TASK_LEVEL.get(d["level"], d["level"]),
+                 "pct": HIDDEN if hidden else num(d["completion_pct"]), "region": num(d["region_pct"]),
+                 "share": num(d.get("schools_share_pct")),
+                 "criterion": "; ".join(CRITERIA.get(c, c) for c in d["criterion"].split(";") if c)}
+            )  # fmt: skip
+        order = {c: i for i, c in enumerate(self.result_text)}
+        return [
+            {"result": r, "text": self.result_text.get(r, ""), "tasks": groups[r]}
+            for r in sorted(groups, key=lambda r: (order.get(r, 99), r))
+        ]
+
+    def completion(self, series: list[tuple[str, list[dict], str]], key: str) -> tuple[list, list]:
+        """Table rows and chart records of completion per task/result for several groups.
+
+        series: [(label, rows of tasks.csv/planned_results.csv, key column)].
+        """
+        items: list[str] = []
+        by: dict[str, dict[str, str]] = {}
+        for label, rows, _ in series:
+            by[label] = {r[key]: r["completion_pct"] for r in rows}
+            for r in rows:
+                if r[key] not in items:
+                    items.append(r[key])
+        values = [
+            {"item": it, "group": label, "pct": _float(by[label].get(it))}
+            for it in items
+            for label, _, _ in series
+            if by[label].get(it) not in (None, "")
+        ]
+        rows = [[it] + [num(by[label].get(it)) for label, _, _ in series] for it in items]
+        return rows, values
+
+    def distribution(self, scope: str, code: str) -> tuple[list, list, list]:
+        rows = self.dist.get((scope, code), [])
+        values = [{"total": _int(r["total"]), "students": _int(r["students"])} for r in rows]
+        marks = [{"total": int(self.a["levels"]["basic_min"]), "label": "порог базового уровня*"}]
+        for m, low in sorted((self.a.get("marks") or {}).items()):
+            marks.append({"total": int(low), "label": f"«{m}»"})
+        table = [[num(r["total"]), num(r["students"])] for r in rows]
+        return table, values, marks
+
+
+def _int(v) -> int:
+    try:
+        return int(float(v))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _float(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- page contexts --------------------------------------------------------------------------------
+
+
+def plan_rows(assessment: dict) -> tuple[str, list[dict]]:
+    """The monitoring plan against the assessment's reference_date (never the wall clock)."""
+    ref_text = str(assessment.get("reference_date") or assessment["date"])
+    ref = dt.date.fromisoformat(ref_text)
+    out = []
+    for ev in assessment.get("plan") or []:
+        deadline = dt.date.fromisoformat(str(ev["deadline"]))
+        if ev.get("done"):
+            status = "выполнено"
+        elif deadline < ref:
+            status = "просрочено"
+        else:
+            status = f"предстоит (осталось дней: {(deadline - ref).days})"
+        out.append({"event": ev["event"], "responsible": ev["responsible"], "deadline": deadline.strftime("%d.%m.%Y"),
+                    "status": status})  # fmt: skip
+    return ref.strftime("%d.%m.%Y"), out
+
+
+def build_pages(site: Site, out: Path) -> dict[str, int]:
+    """Write every page, chart spec and download of one assessment into `out` (its docs folder)."""
+    a, res, k = site.a, site.res, site.k
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    files: dict[str, str] = {}
+    reg = site.region
+    reg_hidden = site.sup.region_reason is not None
+    common = {"a": a, "k": k, "reg": reg, "reg_hidden": reg_hidden}
+
+    def put(rel: str, text: str):
+        files[rel] = text
+
+    def chart(rel_dir: str, name: str, spec: dict) -> MdSafe:
+        put(f"{rel_dir}{name}.json", charts.dumps(spec))
+        return MdSafe(f"{name}.json")
+
+    # region page
+    mun_rows, mun_values = [], []
+    for code, m in sorted(site.muns.items()):
+        hidden = site.sup.municipality(code) is not None
+        mun_rows.append(
+            site.level_row(site.mun_link(code, 0), m, hidden)
+            + [num(m.get("participation_pct")), _risk_text(m.get("risk"), short=True)]
+        )
+        if not hidden:
+            mun_values += site.level_values(m["municipality"], m)
+    reg_levels = [site.level_row(MdSafe("Регион"), reg, reg_hidden)]
+    reg_values = [] if reg_hidden else site.level_values("Регион", reg)
+    risk_schools = [s for s in res["schools"] if s.get("risk") == "1"]
+    obj_schools = [s for s in res["schools"] if s.get("objectivity_flags")]
+    put(
+        "index.md",
+        render(
+            "region.md.j2",
+            **common,
+            counts=res.manifest.get("counts", {}),
+            reg_levels=reg_levels,
+            levels_chart=chart("", "levels", charts.spec("levels", reg_values)),
+            mun_rows=mun_rows,
+            mun_chart=chart("", "municipalities", charts.spec("levels", mun_values))
+            if mun_values
+            else None,
+            risk_muns=[
+                site.mun_link(c, 0) for c, m in sorted(site.muns.items()) if m.get("risk") == "1"
+            ],
+            n_risk_schools=len(risk_schools),
+            n_obj_schools=len(obj_schools),
+            deficits=site.deficit_groups("region", "", reg_hidden),
+            recs=site.recommendations("region", ""),
+        ),
+    )
+
+    # municipality pages
+    for code, m in sorted(site.muns.items()):
+        d = f"mo/{slug(code)}/"
+        m_reason = site.sup.municipality(code)
+        hidden = m_reason is not None
+        levels = [
+            site.level_row(MdSafe("Муниципалитет"), m, hidden),
+            site.level_row(MdSafe("Регион"), reg, reg_hidden),
+        ]
+        values = ([] if hidden else site.level_values("Муниципалитет", m)) + reg_values
+        school_rows, school_values, risk_list = [], [], []
+        for s in sorted(site.schools_by_mun.get(code, []), key=lambda r: r["school_code"]):
+            s_reason = site.sup.school(s["school_code"])
+            sh = s_reason is not None
+            has = s["status"] == "accepted" and _int(s.get("participants")) > 0
+            row = site.level_row(site.school_link(s["school_code"], 2), s, sh or not has)
+            if not has:
+                row[2:] = [MdSafe("—")] * 4
+            school_rows.append(
+                [MdSafe(STATUS_SHORT.get(s["status"], s["status"]))] + row + [
+                    _risk_text(s.get("risk"), short=True), _flags_text(s.get("objectivity_flags"))]
+            )  # fmt: skip
+            if has and not sh:
+                school_values += site.level_values(s["school_name"], s)
+            if s.get("risk") == "1":
+                risk_list.append(
+                    {"link": site.school_link(s["school_code"], 2),
+                     "reasons": site.reason_rows("school", s["school_code"], "risk", sh),
+                     "recs": [r for r in site.recommendations("school", s["school_code"]) if r["topic"] in RULES]}
+                )  # fmt: skip
+        series = [
+            ("Муниципалитет", [] if hidden else site.tasks.get(("municipality", code), []), "task")
+        ]
+        series.append(("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task"))
+        t_rows, t_values = site.completion(series, "task")
+        report = None
+        if site.report_dir is not None and (site.report_dir / f"{code}.xlsx").is_file():
+            (out / d).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(site.report_dir / f"{code}.xlsx", out / d / "report.xlsx")
+            report = MdSafe("report.xlsx")
+        put(
+            d + "index.md",
+            render(
+                "municipality.md.j2",
+                **common,
+                m=m,
+                hidden=hidden,
+                hidden_note=site.reason_note(m_reason),
+                levels=levels,
+                levels_chart=chart(d, "levels", charts.spec("levels", values)),
+                school_rows=school_rows,
+                schools_chart=chart(d, "schools", charts.spec("levels", school_values))
+                if school_values
+                else None,
+                task_rows=t_rows,
+                task_chart=chart(d, "tasks", charts.spec("completion", t_values))
+                if t_values
+                else None,
+                risk_reasons=site.reason_rows("municipality", code, "risk", hidden),
+                risk_list=risk_list,
+                deficits=site.deficit_groups("municipality", code, hidden),
+                recs=site.recommendations("municipality", code),
+                report=report,
+                region_link=MdSafe("../../index.md"),
+            ),
+        )
+
+    # school pages
+    thresholds_note = site.th
+    for code, s in sorted(site.schools.items()):
+        d = f"oo/{slug(code)}/"
+        mcode = s["municipality_code"]
+        m = site.muns.get(mcode, {})
+        s_reason = site.sup.school(code)
+        has = s["status"] == "accepted" and _int(s.get("participants")) > 0
+        hidden = s_reason is not None or not has
+        m_hidden = site.sup.municipality(mcode) is not None
+        levels = []
+        values = []
+        if has:
+            levels.append(site.level_row(MdSafe("Школа"), s, hidden))
+            if not hidden:
+                values += site.level_values("Школа", s)
+        levels.append(site.level_row(MdSafe("Муниципалитет"), m, m_hidden))
+        levels.append(site.level_row(MdSafe("Регион"), reg, reg_hidden))
+        values += ([] if m_hidden else site.level_values("Муниципалитет", m)) + reg_values
+        class_rows = []
+        for c in site.classes.get(code, []):
+            cr = site.sup.klass(code, c["class"])
+            if cr:
+                cells = [HIDDEN] * 4
+            else:
+                cells = [num(c.get(f"{x}_pct")) for x in LEVEL_KEYS] + [num(c.get("mean_score"))]
+            class_rows.append(
+                [md_text(c["class"]), num(c["participants"]), num(c.get("absent"))] + cells
+            )
+        t_series = []
+        if not hidden:
+            t_series.append(("Школа", site.tasks.get(("school", code), []), "task"))
+        t_series.append(
+            (
+                "Муниципалитет",
+                [] if m_hidden else site.tasks.get(("municipality", mcode), []),
+                "task",
+            )
+        )
+        t_series.append(
+            ("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task")
+        )
+        t_rows, t_values = site.completion(t_series, "task")
+        for row in t_rows:  # task level, max and planned result beside the id
+            t = site.task_def.get(str(row[0]), {})
+            row[1:1] = [
+                MdSafe(TASK_LEVEL.get(t.get("level"), "")),
+                num(t.get("max")),
+                md_text(t.get("result", "")),
+            ]
+        r_series = [(label, site.results_.get((scope, c), []), "result") for label, scope, c in (
+            ("Школа", "school", code), ("Муниципалитет", "municipality", mcode), ("Регион", "region", ""))
+            if not {"Школа": hidden, "Муниципалитет": m_hidden, "Регион": reg_hidden}[label]]  # fmt: skip
+        r_rows, r_values = site.completion(r_series, "result")
+        for row in r_rows:
+            row[1:1] = [md_text(site.result_text.get(str(row[0]), ""))]
+        if hidden:
+            d_table, d_values, d_marks = [], [], []
+        else:
+            d_table, d_values, d_marks = site.distribution("school", code)
+        notes = [
+            {"file": v["file"], "sheet": v["sheet"], "cell": v["cell"], "severity": SEVERITY.get(v["severity"], v["severity"]),
+             "code": v["code"], "message": scrub_codes(v["message"], res.student_codes)}
+            for v in site.validation.get(code, [])
+        ]  # fmt: skip
+        put(
+            d + "index.md",
+            render(
+                "school.md.j2",
+                **common,
+                s=s,
+                has=has,
+                hidden=hidden,
+                hidden_note=site.reason_note(s_reason),
+                status=STATUS.get(s["status"], s["status"]),
+                mun_link=site.mun_link(mcode, 2),
+                levels=levels,
+                levels_chart=chart(d, "levels", charts.spec("levels", values)),
+                class_rows=class_rows,
+                task_head=["Группа"] + [lbl for lbl, _, _ in t_series],
+                task_series=[lbl for lbl, _, _ in t_series],
+                task_rows=t_rows,
+                task_chart=chart(d, "tasks", charts.spec("completion", t_values))
+                if t_values
+                else None,
+                result_series=[lbl for lbl, _, _ in r_series],
+                result_rows=r_rows,
+                result_chart=chart(d, "results", charts.spec("completion", r_values))
+                if r_values
+                else None,
+                dist_rows=d_table,
+                dist_chart=chart(
+                    d, "distribution", charts.spec("distribution", d_values, marks=d_marks)
+                )
+                if d_values
+                else None,
+                basic_min=a["levels"]["basic_min"],
+                risk=_risk_text(s.get("risk"), short=False),
+                risk_reasons=site.reason_rows("school", code, "risk", hidden),
+                obj_reasons=site.reason_rows("school", code, "objectivity", hidden),
+                deficits=site.deficit_groups("school", code, hidden),
+                recs=site.recommendations("school", code),
+                notes=notes,
+                th=thresholds_note,
+            ),
+        )
+
+    # sections
+    items_by_task = defaultdict(list)
+    for it in res["items"]:
+        items_by_task[it["task"]].append(it)
+    reg_tasks = site.tasks.get(("region", ""), [])
+    task_rows = []
+    for t in a["tasks"]:
+        rt = next((r for r in reg_tasks if r["task"] == t["id"]), {})
+        its = items_by_task.get(t["id"], [])
+        task_rows.append(
+            [md_text(t["id"]), MdSafe(TASK_LEVEL[t["level"]]), num(t["max"]), md_text(t["result"]),
+             HIDDEN if reg_hidden else num(rt.get("completion_pct")),
+             MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['difficulty'])}" for i in its) or "—"),
+             MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['discrimination'])}" for i in its) or "—"),
+             MdSafe("; ".join(sorted({str(md_text(i["flag"])) for i in its if i.get("flag")})) or "—")]
+        )  # fmt: skip
+    _, tv = site.completion([("Регион", [] if reg_hidden else reg_tasks, "task")], "task")
+    r_reg = site.results_.get(("region", ""), [])
+    put(
+        "tasks/index.md",
+        render(
+            "tasks.md.j2",
+            **common,
+            task_rows=task_rows,
+            task_chart=chart("tasks/", "tasks", charts.spec("completion", tv)) if tv else None,
+            result_rows=[
+                [
+                    md_text(r["code"]),
+                    md_text(r["text"]),
+                    HIDDEN
+                    if reg_hidden
+                    else num(
+                        next((x["completion_pct"] for x in r_reg if x["result"] == r["code"]), "")
+                    ),
+                ]
+                for r in a["planned_results"]
+            ],  # fmt: skip
+            alphas=sorted({(i["variant"], i["alpha"]) for i in res["items"]}),
+        ),
+    )
+    risk_school_rows = []
+    for s in sorted(risk_schools, key=lambda r: (r["municipality_code"], r["school_code"])):
+        sh = site.sup.school(s["school_code"]) is not None
+        rs = site.reason_rows("school", s["school_code"], "risk", sh)
+        risk_school_rows.append(
+            [site.mun_link(s["municipality_code"], 1), site.school_link(s["school_code"], 1),
+             MdSafe("; ".join(f"{md_text(r['label'])} {r['value']} {md_text(r['comparison'])} {r['threshold']}" for r in rs) or "—")]
+        )  # fmt: skip
+    put(
+        "risk/index.md",
+        render(
+            "risk.md.j2",
+            **common,
+            th=site.th,
+            muns=[
+                {
+                    "link": site.mun_link(c, 1),
+                    "reasons": site.reason_rows(
+                        "municipality", c, "risk", site.sup.municipality(c) is not None
+                    ),
+                }
+                for c, m in sorted(site.muns.items())
+                if m.get("risk") == "1"
+            ],  # fmt: skip
+            rows=risk_school_rows,
+            too_few=sum(1 for s in res["schools"] if "too_few" in (s.get("risk_reasons") or "")),
+        ),
+    )
+    obj_rows = []
+    for s in sorted(obj_schools, key=lambda r: (r["municipality_code"], r["school_code"])):
+        sh = site.sup.school(s["school_code"]) is not None
+        rs = site.reason_rows("school", s["school_code"], "objectivity", sh)
+        obj_rows.append(
+            [site.mun_link(s["municipality_code"], 1), site.school_link(s["school_code"], 1),
+             MdSafe("; ".join(f"{md_text(r['label'])} ({r['value']} {md_text(r['comparison'])} {r['threshold']})" for r in rs) or "—")]
+        )  # fmt: skip
+    put("objectivity/index.md", render("objectivity.md.j2", **common, th=site.th, rows=obj_rows))
+    val_rows = [
+        [md_text(v["file"]), site.school_link(v["school_code"], 1) if v["school_code"] in site.schools else md_text(v["school_code"]),
+         md_text(v["sheet"]), md_text(v["cell"]), MdSafe(SEVERITY.get(v["severity"], "")), md_text(v["code"]),
+         md_text(scrub_codes(v["message"], res.student_codes))]
+        for v in res["validation"]
+    ]  # fmt: skip
+    sev = defaultdict(int)
+    for v in res["validation"]:
+        sev[v["severity"]] += 1
+    put(
+        "validation/index.md",
+        render(
+            "validation.md.j2",
+            **common,
+            counts=res.manifest.get("counts", {}),
+            sev=dict(sev),
+            rows=val_rows,
+            subs=[[md_text(x["file"]), md_text(x["school_code"]), MdSafe(STATUS_SHORT.get(x["status"], md_text(x["status"]))),
+                   num(x["rows_read"]), num(x["errors"]), num(x["warnings"])] for x in res["submissions"]],
+        ),
+    )  # fmt: skip
+    ref, plan = plan_rows(a)
+    put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan))
+    put("methodology/index.md", render("methodology.md.j2", **common, th=site.th))
+    put("changes/index.md", render("changes.md.j2", **common, report=None))
+    dl = downloads.build(site)
+    put("data/index.md", render("data.md.j2", **common, sections=dl.sections))
+
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for rel, data in dl.files.items():
+        path = out / "data" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return {"pages": sum(1 for f in files if f.endswith(".md")), "charts": sum(1 for f in files if f.endswith(".json")),
+            "downloads": len(dl.files)}  # fmt: skip
+
+
+def _risk_text(value, short: bool) -> MdSafe:
+    if value == "1":
+        return MdSafe("в зоне риска" if short else "Школа в зоне риска")
+    if value == "0":
+        return MdSafe("нет" if short else "Школа не в зоне риска")
+    return MdSafe("—" if short else "Не классифицируется (мало участников или нет данных)")
+
+
+def _flags_text(value) -> MdSafe:
+    flags = [f for f in (value or "").split(";") if f]
+    return MdSafe(", ".join(str(md_text(RULES.get(f, f))) for f in flags) or "—")

@@ -1,0 +1,24 @@
+"""Snakemake entry of rule `pages`: results/<id>/ → build/<id>/docs/."""
+
+import logging
+import time
+from pathlib import Path
+
+from scripts.common import entry
+from scripts.site.load import read_results
+from scripts.site.pages import Site, build_pages
+
+
+def main(smk) -> None:
+    log = logging.getLogger("stage")
+    t0 = time.perf_counter()
+    res = read_results(Path(smk.input.manifest).parent)
+    site = Site(
+        res, smk.params.definition, smk.params.thresholds, report_dir=Path(smk.params.reports)
+    )
+    stats = build_pages(site, Path(smk.output[0]))
+    log.info("Страницы %s: %s за %.1f с", smk.wildcards.assessment, stats, time.perf_counter() - t0)
+
+
+if __name__ == "__main__" and "snakemake" in globals():
+    entry.run(globals()["snakemake"], main)

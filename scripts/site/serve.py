@@ -1,0 +1,45 @@
+"""Preview of site/ on localhost (`make serve`): python -m scripts.site.serve [--port 8000] [--dir site]."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import sys
+from pathlib import Path
+
+
+def make_server(
+    root: Path, port: int = 0, host: str = "127.0.0.1"
+) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(_Quiet, directory=str(root))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+                      ".json": "application/json", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Просмотр сайта на этом компьютере")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--dir", default="site")
+    args = ap.parse_args(argv)
+    root = Path(args.dir)
+    if not (root / "index.html").exists():
+        print(f"Сайт ещё не собран: нет {root / 'index.html'} (make site)", file=sys.stderr)
+        return 1
+    server = make_server(root, args.port)
+    print(f"Сайт: http://127.0.0.1:{server.server_address[1]}/  (остановить: Ctrl+C)")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

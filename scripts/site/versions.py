@@ -1,0 +1,122 @@
+"""Site versions (SPEC §8): the version id, site/versions.json in mike's format, site/index.html.
+
+- version id = 12 hex of sha256 over every assessment's manifest `version` (inputs, config and
+  pipeline code) and the hash of the site's own code (scripts/site, site_templates, rules/pages.smk,
+  rules/site.smk) — so the same inputs and code give the same id, and any change gives a new one;
+- versions.json: [{"version", "title", "aliases"}], newest first, alias `latest` on the newest only;
+- index.html: a relative redirect to the newest version (works from any web path or file://).
+Writers touch a file only when its bytes change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_CODE = ["scripts/site", "site_templates", "rules/pages.smk", "rules/site.smk"]
+VERSION_RE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def code_hash(root: Path = ROOT) -> str:
+    h = hashlib.sha256()
+    for entry in SITE_CODE:
+        p = root / entry
+        files = (
+            [p]
+            if p.is_file()
+            else sorted(f for f in p.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+        )
+        for f in files:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def version_id(manifest_versions: dict[str, str], site_code: str) -> str:
+    h = hashlib.sha256()
+    for aid in sorted(manifest_versions):
+        h.update(f"{aid}={manifest_versions[aid]}\n".encode())
+    h.update(f"site={site_code}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def read_versions(site_dir: Path) -> list[dict]:
+    path = Path(site_dir) / "versions.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [v for v in data if isinstance(v, dict) and VERSION_RE.match(str(v.get("version", "")))]
+
+
+def _seq(title: str) -> int:
+    m = re.match(r"Версия (\d+)", title or "")
+    return int(m.group(1)) if m else 0
+
+
+def add_version(versions: list[dict], version: str) -> list[dict]:
+    """The list with `version` first (if new), `latest` moved onto it; titles «Версия N (id)»."""
+    if any(v["version"] == version for v in versions):
+        rest = [v for v in versions if v["version"] != version]
+        first = next(v for v in versions if v["version"] == version)
+    else:
+        rest = list(versions)
+        n = max((_seq(v.get("title", "")) for v in versions), default=0) + 1
+        first = {"version": version, "title": f"Версия {n} ({version})", "aliases": []}
+    out = [{**first, "aliases": ["latest"]}]
+    out += [{**v, "aliases": [a for a in v.get("aliases", []) if a != "latest"]} for v in rest]
+    return out
+
+
+def versions_json(versions: list[dict]) -> str:
+    return (
+        json.dumps(
+            [
+                {"version": v["version"], "title": v["title"], "aliases": v["aliases"]}
+                for v in versions
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def index_html(latest: str) -> str:
+    return (
+        '<!doctype html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Мониторинг: переход к последней версии</title>\n"
+        f'<meta http-equiv="refresh" content="0; url={latest}/">\n'
+        f'<script>location.replace("{latest}/" + location.hash);</script>\n</head>\n<body>\n'
+        f'<p><a href="{latest}/">Перейти к последней версии сайта ({latest})</a></p>\n</body>\n</html>\n'
+    )
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return False
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def publish(site_dir: Path, versions: list[dict], keep: int) -> list[str]:
+    """Write versions.json and index.html; drop versions beyond the newest `keep` (0 = keep all).
+    Returns the removed version ids."""
+    removed = []
+    if keep and len(versions) > keep:
+        for v in versions[keep:]:
+            removed.append(v["version"])
+        versions = versions[:keep]
+    write_if_changed(site_dir / "versions.json", versions_json(versions))
+    if versions:
+        write_if_changed(site_dir / "index.html", index_html(versions[0]["version"]))
+    for vid in removed:
+        path = site_dir / vid
+        if VERSION_RE.match(vid) and path.is_dir():
+            shutil.rmtree(path)
+    return removed

@@ -1,0 +1,116 @@
+"""The built site in Chromium: pages load offline without errors, numbers match the CSVs, hostile
+names stay text, small groups show no percentages, search and the version selector work."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sitefix import HOSTILE
+
+from scripts.common.csvio import read_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def _url(s, rel=""):
+    return f"{s['base']}/{s['version']}/{s['id']}/{rel}"
+
+
+def _open(page, url):
+    page.goto(url, wait_until="networkidle")
+    return page
+
+
+def _schools(s):
+    return {r["school_code"]: r for r in read_csv(s["results"] / "schools.csv")}
+
+
+def _check_clean(page, s):
+    assert page.errors == [], page.errors
+    assert all(u.startswith(s["base"] + "/") for u in page.requests), [
+        u for u in page.requests if not u.startswith(s["base"])
+    ]
+    assert page.dialogs == []
+
+
+@pytest.mark.parametrize(
+    "rel", ["", "mo/01/", "oo/010004/", "validation/", "tasks/", "risk/", "changes/", "plan/"]
+)
+def test_pages_load_offline_without_errors(page, served_site, rel):
+    _open(page, _url(served_site, rel))
+    assert page.locator("h1").count() >= 1
+    _check_clean(page, served_site)
+
+
+def test_charts_render_from_the_vendored_bundle(page, served_site):
+    _open(page, _url(served_site, "oo/010004/"))
+    page.wait_for_selector(".vchart svg", timeout=15000)
+    assert page.locator(".vchart svg").count() >= 3
+    _check_clean(page, served_site)
+
+
+def test_school_page_numbers_equal_the_csv(page, served_site):
+    s = served_site
+    school = _schools(s)["010004"]
+    _open(page, _url(s, "oo/010004/"))
+    row = page.locator("table tr", has=page.locator("td", has_text=re.compile("^Школа$"))).first
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    want = [
+        school[k].replace(".", ",")
+        for k in ("participants", "below_basic_pct", "basic_pct", "above_basic_pct", "mean_score")
+    ]
+    assert cells[1:] == want
+
+
+def test_hostile_name_shows_literally(page, served_site):
+    code = next(c for c, r in _schools(served_site).items() if r["school_name"] == HOSTILE)
+    _open(page, _url(served_site, f"oo/{code}/"))
+    assert page.locator("h1").inner_text().strip() == HOSTILE
+    assert page.dialogs == [] and page.locator("article script").count() == 0
+    _open(page, _url(served_site, "mo/01/"))
+    assert page.get_by_role("link", name=HOSTILE).count() == 1
+    _check_clean(page, served_site)
+
+
+def test_small_school_shows_no_percentages(page, served_site):
+    code = next(c for c, r in _schools(served_site).items() if r["participants"] == "4")
+    _open(page, _url(served_site, f"oo/{code}/"))
+    row = page.locator("table tr", has=page.locator("td", has_text=re.compile("^Школа$"))).first
+    text = row.inner_text()
+    assert "скрыто" in text and not re.search(r"\d,\d", text)
+    assert "Почему нет процентов" in page.content()
+
+
+def test_search_finds_a_school_by_part_of_its_name(page, served_site):
+    _open(page, _url(served_site, ""))
+    page.locator("input.md-search__input").fill("Тестовска")
+    page.wait_for_selector(".md-search-result__item a[href*='/oo/']", timeout=15000)
+    assert page.locator(".md-search-result__item a[href*='/oo/']").count() >= 1
+    _check_clean(page, served_site)
+
+
+def test_version_selector_lists_versions(page, served_site):
+    _open(page, _url(served_site, ""))
+    page.wait_for_selector(".md-version__item", state="attached", timeout=10000)
+    items = page.locator(".md-version__item").all_inner_texts()
+    assert len(items) == 2 and any("Версия 2" in t for t in items)
+
+
+def test_site_root_redirects_to_latest(page, served_site):
+    page.goto(served_site["base"] + "/", wait_until="networkidle")
+    assert f"/{served_site['version']}/" in page.url
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots(browser, served_site, width):
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    pg = ctx.new_page()
+    for name, rel in (("school", "oo/010004/"), ("municipality", "mo/01/")):
+        pg.goto(_url(served_site, rel), wait_until="networkidle")
+        pg.wait_for_selector(".vchart svg", timeout=15000)
+        pg.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    ctx.close()

@@ -1,0 +1,118 @@
+"""The whole site stage on the fixture: mkdocs --strict, offline HTML, versions, no-op rebuild,
+byte-identical rebuild, changes page and `python -m scripts.site.diff`."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sitefix
+
+from scripts.site import diff
+from scripts.site.build import build_site, check_offline
+from scripts.site.load import read_results
+from scripts.site.pages import Site, build_pages
+
+
+def _docs(tmp, results_root, assessment, th, name):
+    out = tmp / name / assessment["id"]
+    build_pages(Site(read_results(results_root), assessment, th), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory, assessment, th):
+    tmp = tmp_path_factory.mktemp("sitebuild")
+    bundle = tmp / "vega.js"
+    bundle.write_text("window.vegaEmbed = function () { return Promise.resolve(); };\n")
+    r1 = tmp / "r1" / assessment["id"]
+    sitefix.make_results(r1, assessment, version="111111111111")
+    r2 = tmp / "r2" / assessment["id"]
+    sitefix.make_results(r2, assessment, version="222222222222", seed=2)
+    site = tmp / "site"
+    out = []
+    for r in (r1, r2):
+        docs = _docs(tmp, r, assessment, th, r.parent.name + "-docs")
+        man = json.loads((r / "manifest.json").read_text())
+        a = [{"id": assessment["id"], "docs": docs, "definition": assessment, "manifest": man}]
+        out.append((build_site(a, site, tmp / "work", bundle, code="c"), a))
+    return tmp, site, bundle, out
+
+
+def test_versions_and_index(two_versions):
+    _, site, _, out = two_versions
+    v1, v2 = out[0][0]["version"], out[1][0]["version"]
+    data = json.loads((site / "versions.json").read_text())
+    assert [d["version"] for d in data] == [v2, v1] and data[0]["aliases"] == ["latest"]
+    assert f"url={v2}/" in (site / "index.html").read_text()
+    assert not list(site.glob(".build-*"))
+
+
+def test_offline_and_not_in_nav(two_versions):
+    _, site, _, out = two_versions
+    v = site / out[1][0]["version"]
+    assert check_offline(v) == []
+    assert not (v / "sitemap.xml").exists()
+    html = (v / "math4-2021" / "index.html").read_text()
+    assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+    assert "/oo/" not in html.split('class="md-content"')[0]  # school pages not in the nav
+
+
+def test_rebuild_with_nothing_changed_is_a_no_op(two_versions):
+    tmp, site, bundle, out = two_versions
+    result, a = out[1]
+    before = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
+    again = build_site(a, site, tmp / "work", bundle, code="c")
+    assert again == {**result, "built": False}
+    assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == before
+
+
+def test_same_inputs_give_byte_identical_version(two_versions, tmp_path):
+    tmp, site, bundle, out = two_versions
+    result, a = out[0]
+    other = tmp_path / "site"
+    build_site(a, other, tmp_path / "work", bundle, code="c")
+    v = result["version"]
+
+    def files(root):
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}  # noqa: E731
+
+    assert files(other / v) == files(site / v)
+
+
+def test_changes_page_and_diff_cli(two_versions, capsys):
+    _, site, _, out = two_versions
+    v1, v2 = out[0][0]["version"], out[1][0]["version"]
+    first = (site / v1 / "math4-2021" / "changes" / "index.html").read_text()
+    assert "первая версия" in first
+    page = (site / v2 / "math4-2021" / "changes" / "index.html").read_text()
+    assert f"Сравнение с версией {v1}" in page and "Показатели" in page
+    assert diff.main(["--site", str(site)]) == 0
+    text = capsys.readouterr().out
+    assert f"{v1} → {v2}" in text and "Изменившиеся показатели" in text
+
+
+def test_failed_build_leaves_site_untouched(two_versions, tmp_path, assessment):
+    tmp, site, bundle, out = two_versions
+    before = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
+    docs = tmp_path / "docs"
+    shutil.copytree(out[1][1][0]["docs"], docs)
+    (docs / "index.md").write_text(
+        "[broken](nowhere.md)\n"
+    )  # --strict turns the warning into a failure
+    a = [{**out[1][1][0], "docs": docs, "manifest": {"version": "333333333333"}}]
+    with pytest.raises(Exception, match="mkdocs"):
+        build_site(a, site, tmp_path / "work", bundle, code="c")
+    assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == before
+
+
+def test_where(two_versions, capsys):
+    from scripts.site import where
+
+    _, site, _, out = two_versions
+    assert where.main(str(site)) == 0
+    assert out[1][0]["version"] in capsys.readouterr().out
+
+
+def test_diff_first_version():
+    assert diff.compare(None, Path("."))["first"]

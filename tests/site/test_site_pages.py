@@ -1,0 +1,190 @@
+"""Pages built from the fixture results: escaping, suppression, chart = table, downloads, determinism."""
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from sitefix import HOSTILE
+
+from scripts.site.load import read_results
+from scripts.site.pages import TEMPLATES, Site, build_pages
+
+
+def _all_text(out: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8")
+        for p in out.rglob("*")
+        if p.suffix in (".md", ".json", ".csv")
+    }
+
+
+def test_page_set(built_pages):
+    out, site, _ = built_pages
+    for rel in ("index.md", "tasks/index.md", "risk/index.md", "objectivity/index.md", "validation/index.md",
+                "changes/index.md", "methodology/index.md", "data/index.md", "plan/index.md"):  # fmt: skip
+        assert (out / rel).is_file(), rel
+    assert len(list(out.glob("mo/*/index.md"))) == len(site.muns)
+    assert len(list(out.glob("oo/*/index.md"))) == len(site.schools)
+
+
+def test_no_unescaped_input_and_no_student_code(built_pages):
+    out, _, info = built_pages
+    texts = _all_text(out)
+    for rel, text in texts.items():
+        if rel.endswith(".md"):
+            assert "<script" not in text and "**x**" not in text and "javascript:" not in text, rel
+            assert "{{" not in text and "--8<--" not in text and "**важно**" not in text, rel
+    blob = "\n".join(texts.values())
+    for code in info["students"]:
+        assert code not in blob
+    for p in out.rglob("*.xlsx"):
+        assert b"S01" not in p.read_bytes()  # fixture student codes start with S<school code>
+
+
+def test_hostile_name_escaped_on_school_page(built_pages):
+    out, site, _ = built_pages
+    code = next(c for c, s in site.schools.items() if s["school_name"] == HOSTILE)
+    text = (out / "oo" / code / "index.md").read_text()
+    assert (
+        "&#60;script&#62;alert&#40;1&#41;&#60;/script&#62; &#42;&#42;x&#42;&#42; &#124; y" in text
+    )
+
+
+def test_small_school_shows_no_percentages(built_pages):
+    out, site, _ = built_pages
+    code = next(c for c, s in site.schools.items() if s["participants"] == "4")
+    text = (out / "oo" / code / "index.md").read_text()
+    row = re.search(r"<tr><td>Школа</td>(.*?)</tr>", text).group(1)
+    assert "скрыто" in row and not re.search(r"\d+,\d", row)
+    assert (
+        not (out / "oo" / code / "tasks.json").exists()
+        or "Школа" not in (out / "oo" / code / "tasks.json").read_text()
+    )
+    assert not (out / "oo" / code / "distribution.json").exists()
+    assert "меньше 6" in text
+
+
+def test_secondary_suppression_of_classes(built_pages):
+    out, site, _ = built_pages
+    code = next(
+        c
+        for c, rows in site.classes.items()
+        if sorted(int(r["participants"]) for r in rows) == [3, 24]
+    )
+    text = (out / "oo" / code / "index.md").read_text()
+    rows = re.findall(r"<tr><td>4[АБ]</td>.*?</tr>", text)
+    assert len(rows) == 2 and all("скрыто" in r for r in rows)
+
+
+def test_chart_data_equals_table(built_pages):
+    out, site, _ = built_pages
+    code = next(c for c, s in site.schools.items() if s["status"] == "accepted" and int(s["participants"]) >= 20
+                and site.sup.school(c) is None)  # fmt: skip
+    page = (out / "oo" / code / "index.md").read_text()
+    spec = json.loads((out / "oo" / code / "tasks.json").read_text())
+    values = spec["datasets"]["values"]
+    for v in values:
+        if v["group"] != "Школа":
+            continue
+        cell = f"{v['pct']:.1f}".replace(".", ",")
+        task = v["item"].replace(".", "&#46;")
+        assert re.search(rf"<tr><td>{re.escape(task)}</td>.*?<td class=\"r\">{cell}</td>", page), (
+            task,
+            cell,
+        )
+    rows = {r["task"]: r["completion_pct"] for r in site.tasks[("school", code)]}
+    assert {v["item"]: f"{v['pct']:.1f}" for v in values if v["group"] == "Школа"} == rows
+    levels = json.loads((out / "oo" / code / "levels.json").read_text())["datasets"]["values"]
+    s = site.schools[code]
+    assert [v["pct"] for v in levels if v["group"] == "Школа"] == [float(s[k]) for k in
+                                                                  ("below_basic_pct", "basic_pct", "above_basic_pct")]  # fmt: skip
+
+
+def test_downloads_suppressed_and_neutralised(built_pages):
+    out, site, _ = built_pages
+    rows = list(csv.DictReader(io.StringIO((out / "data" / "schools.csv").read_text())))
+    small = next(r for r in rows if r["participants"] == "4")
+    assert (
+        small["suppressed"] == "primary"
+        and small["below_basic_pct"] == ""
+        and small["mean_score"] == ""
+    )
+    hostile2 = next(r for r in rows if r["school_name"].startswith(("**", "'")))
+    assert hostile2
+    val = (out / "data" / "validation.csv").read_text()
+    assert "'=cmd" in val and ",=cmd" not in val
+    tasks = list(csv.DictReader(io.StringIO((out / "data" / "tasks.csv").read_text())))
+    assert not any(r["scope"] == "school" and r["code"] == small["school_code"] for r in tasks)
+    assert any(r["diff_region_pp"].startswith("-") for r in tasks)  # numbers are not neutralised
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "data" / "validation.xlsx")
+    cells = [c.value for row in wb.active.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_pages_are_deterministic(tmp_path, results_dir, assessment, th):
+    root, _ = results_dir
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"b{i}"
+        build_pages(Site(read_results(root), assessment, th), out)
+        outs.append(
+            {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        )
+    assert outs[0] == outs[1]
+
+
+ALLOWED_BARE = {
+    # MdSafe values built by scripts/site/pages.py (escaped there); the Jinja finalize would escape
+    # a plain string anyway — this list makes adding an unfiltered interpolation a reviewed change.
+    "r.value", "r.threshold", "t.pct", "t.region", "t.share", "t.level", "s.link", "m.link", "m",
+    "mun_link", "report", "region_link", "a.link",
+}  # fmt: skip
+
+
+def test_every_interpolation_is_escaped():
+    """Each {{ … }} in the page templates ends with |md or |num, calls table()/chart(), or is in the
+    reviewed list of values the Python code builds as MdSafe."""
+    bad = []
+    for path in sorted(TEMPLATES.glob("*.j2")):
+        for expr in re.findall(r"\{\{(.*?)\}\}", path.read_text(), flags=re.S):
+            e = expr.strip()
+            if (
+                re.search(r"\|\s*(md|num)\s*$", e)
+                or re.match(r"(table|chart)\(", e)
+                or e in ALLOWED_BARE
+            ):
+                continue
+            bad.append(f"{path.name}: {{{{ {e} }}}}")
+    assert not bad, bad
+
+
+def test_finalize_escapes_plain_strings():
+    from scripts.site.pages import ENV
+
+    assert ENV.from_string("{{ x }}").render(x="**b** <i>") == "&#42;&#42;b&#42;&#42; &#60;i&#62;"
+
+
+def test_chart_kinds_file_is_current():
+    from scripts.site.charts import build_kinds, kinds
+
+    assert build_kinds() == kinds()
+
+
+def test_plan_uses_reference_date(assessment):
+    from scripts.site.pages import plan_rows
+
+    a = {**assessment, "reference_date": "2021-05-01",
+         "plan": [{"event": "e1", "responsible": "r", "deadline": "2021-04-01"},
+                  {"event": "e2", "responsible": "r", "deadline": "2021-04-02", "done": True},
+                  {"event": "e3", "responsible": "r", "deadline": "2021-05-11"}]}  # fmt: skip
+    ref, rows = plan_rows(a)
+    assert ref == "01.05.2021"
+    assert [r["status"] for r in rows] == [
+        "просрочено",
+        "выполнено",
+        "предстоит (осталось дней: 10)",
+    ]

@@ -1,0 +1,48 @@
+import json
+
+from scripts.site import versions
+
+
+def test_version_id_depends_on_content_only():
+    a = versions.version_id({"x": "111", "y": "222"}, "code")
+    assert a == versions.version_id({"y": "222", "x": "111"}, "code")
+    assert a != versions.version_id({"x": "111", "y": "223"}, "code")
+    assert a != versions.version_id({"x": "111", "y": "222"}, "code2")
+    assert versions.VERSION_RE.match(a)
+
+
+def test_versions_json_in_mikes_format_newest_first(tmp_path):
+    vs = versions.add_version([], "aaaaaaaaaaaa")
+    vs = versions.add_version(vs, "bbbbbbbbbbbb")
+    versions.publish(tmp_path, vs, keep=0)
+    data = json.loads((tmp_path / "versions.json").read_text())
+    assert [v["version"] for v in data] == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"]
+    assert all(set(v) == {"version", "title", "aliases"} for v in data)
+    assert data[0]["aliases"] == ["latest"] and data[1]["aliases"] == []
+    assert data[0]["title"].startswith("Версия 2")
+    html = (tmp_path / "index.html").read_text()
+    assert "url=bbbbbbbbbbbb/" in html and "http:" not in html and "https:" not in html
+
+
+def test_keep_prunes_oldest(tmp_path):
+    vs = []
+    for v in ("aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"):
+        (tmp_path / v).mkdir()
+        vs = versions.add_version(vs, v)
+    removed = versions.publish(tmp_path, vs, keep=2)
+    assert removed == ["aaaaaaaaaaaa"] and not (tmp_path / "aaaaaaaaaaaa").exists()
+    assert [v["version"] for v in versions.read_versions(tmp_path)] == [
+        "cccccccccccc",
+        "bbbbbbbbbbbb",
+    ]
+
+
+def test_publish_rewrites_nothing_when_unchanged(tmp_path):
+    vs = versions.add_version([], "aaaaaaaaaaaa")
+    versions.publish(tmp_path, vs, 0)
+    before = (tmp_path / "versions.json").stat().st_mtime_ns
+    assert not versions.write_if_changed(tmp_path / "versions.json", versions.versions_json(vs))
+    versions.publish(
+        tmp_path, versions.add_version(versions.read_versions(tmp_path), "aaaaaaaaaaaa"), 0
+    )
+    assert (tmp_path / "versions.json").stat().st_mtime_ns == before

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "site"))
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -18,13 +16,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory):
-    import sitefix
-
     from scripts.site.build import build_site
     from scripts.site.load import read_results
     from scripts.site.pages import Site, build_pages
     from scripts.site.serve import make_server
     from scripts.site.vendor import write_bundle
+    from tests.site import sitefix
 
     tmp = tmp_path_factory.mktemp("browser")
     a = sitefix.definition()

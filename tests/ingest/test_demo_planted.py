@@ -3,10 +3,10 @@ every planted problem is found at its file, sheet, cell, severity and code; the 
 
 import pytest
 import yaml
-from conftest import DEMO, LIMITS, ROOT
 
 from scripts.ingest.pipeline import combine, list_submissions, process_all
 from scripts.ingest.registry import load_registry
+from tests.ingest.conftest import DEMO, LIMITS, ROOT
 
 RAW = ROOT / "raw" / "math4-2021"
 PLANTED = ROOT / "scripts" / "demo" / "planted.yaml"

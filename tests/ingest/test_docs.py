@@ -2,9 +2,8 @@
 
 import re
 
-from conftest import ROOT
-
 from scripts.ingest.validate import CATALOGUE
+from tests.ingest.conftest import ROOT
 
 
 def test_every_code_documented_with_its_severity():

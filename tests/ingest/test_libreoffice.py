@@ -2,9 +2,9 @@
 
 import pytest
 import xlsxwriter
-from conftest import LIMITS, demo_header, demo_row, soffice_available, soffice_convert
 
 from scripts.ingest.pipeline import process_file
+from tests.ingest.conftest import LIMITS, demo_header, demo_row, soffice_available, soffice_convert
 
 pytestmark = [
     pytest.mark.libreoffice,

@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, LIMITS, ROOT, demo_row, school_book
 
 from scripts.common.entry import StageError
 from scripts.ingest import accounting, pipeline
 from scripts.ingest.main import run_ingest
 from scripts.ingest.pipeline import classify
+from tests.ingest.conftest import DEMO, LIMITS, ROOT, demo_row, school_book
 
 REGISTRY = """Код МО;Муниципалитет;Код ОО;Наименование ОО;Тип местности;Обучающихся 4 классов
 01;г. Иваново;0101;Школа № 1;город;3

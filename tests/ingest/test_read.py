@@ -8,10 +8,10 @@ import zipfile
 import openpyxl
 import pytest
 import xlsxwriter
-from conftest import LIMITS, demo_row, openpyxl_book, school_book, xlsxwriter_book
 
 from scripts.ingest.pipeline import process_bytes
 from scripts.ingest.read import ReadError, col_index, col_letter, read_workbook
+from tests.ingest.conftest import LIMITS, demo_row, openpyxl_book, school_book, xlsxwriter_book
 
 
 def test_col_letters():

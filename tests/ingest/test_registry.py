@@ -1,10 +1,10 @@
 """The registry: encodings, separators, XLSX, codes as text, one clear error for a bad registry."""
 
 import pytest
-from conftest import openpyxl_book
 
 from scripts.common.entry import StageError
 from scripts.ingest.registry import parse_registry
+from tests.ingest.conftest import openpyxl_book
 
 HEADER = [
     "Код МО",

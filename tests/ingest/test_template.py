@@ -6,7 +6,9 @@ Workbooks are written with xlsxwriter and openpyxl (not with the project's templ
 import datetime as dt
 
 import pytest
-from conftest import (
+
+from scripts.ingest.pipeline import process_file
+from tests.ingest.conftest import (
     LIMITS,
     demo_header,
     demo_row,
@@ -15,8 +17,6 @@ from conftest import (
     title_grid,
     xlsxwriter_book,
 )
-
-from scripts.ingest.pipeline import process_file
 
 FILE = "submissions/x.xlsx"
 

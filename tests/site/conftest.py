@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import sitefix  # noqa: E402
+from tests.site import sitefix
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import sitefix
+from tests.site import sitefix
 
 from scripts.site import diff
 from scripts.site.build import build_site, check_offline

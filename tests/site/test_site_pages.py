@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sitefix import HOSTILE
+from tests.site.sitefix import HOSTILE
 
 from scripts.site.load import read_results
 from scripts.site.pages import TEMPLATES, Site, build_pages

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from scripts.ingest import accounting
-from scripts.ingest.read import MACROS_MESSAGE, ReadError, read_workbook
+from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
 from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
 from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
 
@@ -52,6 +51,9 @@ class FileResult:
     rows_read: int = 0
     rows_present: int = 0
     rows_absent: int = 0
+    # measured by the isolated pool (scripts/ingest/isolate.py); not written anywhere
+    parse_seconds: float = 0.0
+    worker_peak_mib: float = 0.0
 
 
 def process_bytes(
@@ -96,6 +98,10 @@ def process_bytes(
     parsed = parse_workbook(workbook, definition, registry, file)
     if workbook.macros:
         parsed.problems.append(problem(file, parsed.school_code, "", "", "macros", MACROS_MESSAGE))
+    if workbook.external_links:
+        parsed.problems.append(
+            problem(file, parsed.school_code, "", "", "external_links", EXTERNAL_LINKS_MESSAGE)
+        )
     res.school_code = parsed.school_code
     res.known = parsed.known
     res.problems = parsed.problems
@@ -141,19 +147,9 @@ def process_file(
     return process_bytes(data, file, definition, registry, limits)
 
 
-# --- parallel processing (country scale) ---------------------------------------------------
+# --- every file in a bounded worker (scripts/ingest/isolate.py) ----------------------------
 
-_CTX: dict = {}
-PARALLEL_MIN = 200  # fewer files are faster in one process
-
-
-def _init(definition, registry, limits):
-    _CTX.update(definition=definition, registry=registry, limits=limits)
-
-
-def _work(item):
-    path, file = item
-    return process_file(path, file, _CTX["definition"], _CTX["registry"], _CTX["limits"])
+PARALLEL_MIN = 200  # kept for callers; the isolated pool decides its own size
 
 
 def process_all(
@@ -163,14 +159,18 @@ def process_all(
     limits: dict,
     jobs: int = 1,
     progress: Callable[[Iterable], Iterable] | None = None,
+    isolate: bool = True,
 ) -> list[FileResult]:
-    """(path, file relative to raw/<id>/) → results, in the order given; `jobs` processes."""
+    """(path, file relative to raw/<id>/) → results, in the order given.
+
+    With `isolate` (the default, and what the pipeline uses) every file is read in one of `jobs`
+    long-lived worker processes with a memory cap and a timeout per file (docs/hardening.md);
+    without it, in this process (tests and trusted callers only)."""
+    if isolate:
+        from scripts.ingest.isolate import process_isolated
+
+        return process_isolated(items, definition, registry, limits, jobs, progress)
     progress = progress or (lambda it: it)
-    if jobs > 1 and len(items) >= PARALLEL_MIN:
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init, initargs=(definition, registry, limits)
-        ) as pool:
-            return list(progress(pool.map(_work, items, chunksize=32)))
     return [process_file(p, f, definition, registry, limits) for p, f in progress(items)]
 
 

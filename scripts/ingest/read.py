@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 
 import python_calamine as pc
 
+from scripts.ingest.errors import ReadError
+from scripts.ingest.preflight import Findings, check_archive, inspect_zip
+
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -27,15 +30,6 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 UNZIPPED_FACTOR = 50
 
 DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
-
-
-class ReadError(Exception):
-    """A file that cannot be read; `code` is a validation code, `message` Russian text."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def col_letter(index: int) -> str:
@@ -66,6 +60,33 @@ class Sheet:
     first_row: int = 1
     first_col: int = 1
     rows: list[list] = field(default_factory=list)
+    # what the pre-flight saw in the sheet's XML (xlsx only); Excel coordinates, 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)  # formula, no value
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_cols: list[int] = field(default_factory=list)
+    hidden: bool = False  # the sheet itself is hidden
+
+    def put(self, row: int, col: int, value) -> None:
+        """Set a cell by Excel row and 1-based column, growing the grid when needed."""
+        if not self.rows:
+            self.first_row, self.first_col = row, col
+            self.rows = [[value]]
+            return
+        if row < self.first_row:
+            self.rows[:0] = [[] for _ in range(self.first_row - row)]
+            self.first_row = row
+        if col < self.first_col:
+            pad = [""] * (self.first_col - col)
+            self.rows = [pad + r for r in self.rows]
+            self.first_col = col
+        i, j = row - self.first_row, col - self.first_col
+        while len(self.rows) <= i:
+            self.rows.append([])
+        cells = self.rows[i]
+        if len(cells) <= j:
+            cells.extend([""] * (j + 1 - len(cells)))
+        cells[j] = value
 
     def address(self, row: int, col: int) -> str:
         """A1 reference from an Excel row number and a 1-based column number."""
@@ -91,11 +112,20 @@ class Workbook:
     sheets: dict[str, Sheet]
     reader: str = "calamine"
     macros: bool = False  # a VBA project is present (never run; the file is still read)
+    external_links: bool = False  # links to other workbooks (never followed; still read)
 
 
 MACROS_MESSAGE = (
     "Книга содержит макросы (проект VBA). Сохраните её без макросов "
     "в формате .xlsx («Файл → Сохранить как → Книга Excel») и пришлите заново"
+)
+
+
+EXTERNAL_LINKS_MESSAGE = (
+    "Книга содержит связи с другими файлами (внешние ссылки); они не открываются и не "
+    "обновляются, а значения из них могут быть чужими. Разорвите связи («Данные → Изменить "
+    "связи → Разорвать связь» в Excel, «Правка → Связи» в LibreOffice), сохраните и пришлите "
+    "файл заново"
 )
 
 
@@ -126,7 +156,7 @@ def sniff(data: bytes, limits: dict) -> str:
     if not data:
         raise ReadError("file_unreadable", "Файл пуст (0 байт). Пришлите заполненный шаблон заново")
     if data.startswith(ZIP_MAGIC):
-        return _sniff_zip(data, max_bytes)
+        return _sniff_zip(data, max_bytes, limits)
     if data.startswith(OLE2_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise ReadError(
@@ -152,7 +182,7 @@ def sniff(data: bytes, limits: dict) -> str:
     )
 
 
-def _sniff_zip(data: bytes, max_bytes: float) -> str:
+def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> str:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -174,6 +204,7 @@ def _sniff_zip(data: bytes, max_bytes: float) -> str:
             "Книга после распаковки слишком велика (возможно, это повреждённый или вредоносный "
             "файл). Скопируйте данные в чистый шаблон и пришлите его",
         )
+    check_archive(infos, limits)
     if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names):
         return "xlsx"
     if "mimetype" in names:
@@ -223,7 +254,9 @@ def _unreadable(exc: Exception) -> ReadError:
     )
 
 
-def _read_calamine(data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool]):
+def _read_calamine(
+    data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool], findings: Findings
+):
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own errors and sometimes ValueError
@@ -234,6 +267,14 @@ def _read_calamine(data: bytes, kind: str, limits: dict, wanted: Callable[[str],
         for name in names:
             if not wanted(name):
                 continue
+            seen = findings.sheets.get(name)
+            if seen is not None and seen.cells:  # the real extent, before anything is allocated
+                _check_size(
+                    name,
+                    seen.last_row - seen.first_row + 1,
+                    seen.last_col - seen.first_col + 1,
+                    limits,
+                )
             try:
                 sh = wb.get_sheet_by_name(name)
             except Exception as exc:
@@ -241,13 +282,21 @@ def _read_calamine(data: bytes, kind: str, limits: dict, wanted: Callable[[str],
             _check_size(name, sh.height, sh.width, limits)
             rows = sh.to_python(skip_empty_area=True)
             start = sh.start or (0, 0)
-            sheets[name] = Sheet(name, start[0] + 1, start[1] + 1, rows)
+            sheet = Sheet(name, start[0] + 1, start[1] + 1, rows)
+            try:
+                merged = sh.merged_cell_ranges or []
+            except Exception:  # not every format keeps merges
+                merged = []
+            sheet.merged = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in merged]
+            sheets[name] = sheet
         return Workbook(kind, names, sheets, "calamine")
     finally:
         wb.close()
 
 
-def _read_openpyxl(data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool]):
+def _read_openpyxl(
+    data: bytes, kind: str, limits: dict, wanted: Callable[[str], bool], findings=None
+):
     import openpyxl  # fallback only
 
     try:
@@ -261,6 +310,7 @@ def _read_openpyxl(data: bytes, kind: str, limits: dict, wanted: Callable[[str],
             if not wanted(name):
                 continue
             ws = wb[name]
+            ws.reset_dimensions()  # never trust <dimension> (A1:XFD1048576 with three rows)
             grid: dict[int, dict[int, object]] = {}
             for row in ws.iter_rows():
                 for c in row:
@@ -291,11 +341,39 @@ def read_workbook(
     limits = limits or DEFAULT_LIMITS
     wanted = wanted or (lambda _name: True)
     kind = sniff(data, limits)
+    findings = Findings()
+    if kind in ("xlsx", "ods"):
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):  # pragma: no cover
+            raise _unreadable(ValueError()) from None
+        try:
+            findings = inspect_zip(zf, kind, limits, wanted)
+        except ReadError:
+            raise
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+            raise _unreadable(exc) from None
     try:
-        workbook = _read_calamine(data, kind, limits, wanted)
+        workbook = _read_calamine(data, kind, limits, wanted, findings)
     except ReadError as err:
         if kind != "xlsx" or err.code != "file_unreadable":
             raise
-        workbook = _read_openpyxl(data, kind, limits, wanted)
-    workbook.macros = has_macros(data, kind)
+        workbook = _read_openpyxl(data, kind, limits, wanted, findings)
+    workbook.macros = has_macros(data, kind) or findings.macros
+    workbook.external_links = findings.external_links
+    _apply_findings(workbook, findings)
     return workbook
+
+
+def _apply_findings(workbook: Workbook, findings: Findings) -> None:
+    """Error values (calamine returns them as empty cells) back into the grid; the rest noted."""
+    for name, sheet in workbook.sheets.items():
+        seen = findings.sheets.get(name)
+        if seen is None:
+            continue
+        for (row, col), text in sorted(seen.errors.items()):
+            sheet.put(row, col, text)
+        sheet.uncalculated = sorted(seen.uncalculated)
+        sheet.hidden_rows = sorted(set(seen.hidden_rows))
+        sheet.hidden_cols = sorted(set(seen.hidden_cols))
+        sheet.hidden = seen.hidden_sheet

@@ -805,6 +805,11 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
                     "Внесите результаты всех участников и пришлите файл заново",
                 )
             )
+    for sheet in (title, results):
+        if sheet is not None:
+            _sheet_notes(
+                sheet, file, out, header_row=find_header(sheet) if sheet is results else None
+            )
     if out.school_code:
         out.problems = [
             p if p.school_code else _with_school(p, out.school_code) for p in out.problems
@@ -814,3 +819,61 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
 
 def _with_school(p: Problem, code: str) -> Problem:
     return Problem(p.file, code, p.sheet, p.cell, p.severity, p.code, p.what, p.how)
+
+
+def _refs(cells: list[str], limit: int = 5) -> str:
+    more = f" и ещё {len(cells) - limit}" if len(cells) > limit else ""
+    return ", ".join(cells[:limit]) + more
+
+
+def _sheet_notes(sheet: Sheet, file: str, out: Parsed, header_row) -> None:
+    """Warnings about what the pre-flight saw: hidden parts, formulas without values, merges."""
+    name = sheet.name
+
+    def add(cell: str, code: str, what: str, how: str) -> None:
+        out.problems.append(problem(file, out.school_code, name, cell, code, what, how))
+
+    if sheet.hidden:
+        add(
+            "",
+            "hidden_content",
+            "лист скрыт; его данные учтены в обработке",
+            "Проверьте, что на скрытом листе нет лишнего, и покажите его («Показать лист»)",
+        )
+    if sheet.hidden_rows:
+        rows = [str(r) for r in sheet.hidden_rows]
+        add(
+            rows[0],
+            "hidden_content",
+            f"скрытые строки {_refs(rows)}; их данные учтены в обработке",
+            "Покажите скрытые строки и проверьте их: лишние удалите",
+        )
+    if sheet.hidden_cols:
+        cols = [col_letter(c) for c in sheet.hidden_cols]
+        add(
+            cols[0],
+            "hidden_content",
+            f"скрытые столбцы {_refs(cols)}; их данные учтены в обработке",
+            "Покажите скрытые столбцы и проверьте их: лишние удалите",
+        )
+    if sheet.uncalculated:
+        cells = [f"{col_letter(c)}{r}" for r, c in sheet.uncalculated]
+        add(
+            cells[0],
+            "formula_no_value",
+            f"формулы без сохранённого значения ({_refs(cells)}) прочитаны как пустые ячейки",
+            "Откройте файл в Excel или LibreOffice Calc, пересчитайте (F9) и сохраните заново",
+        )
+    if header_row is not None:
+        hrow = header_row[1]
+        for r0, c0, r1, c1 in sheet.merged:
+            if r1 <= hrow:
+                continue  # title rows and headers may be merged
+            span = f"{col_letter(c0)}{r0}:{col_letter(c1)}{r1}"
+            add(
+                f"{col_letter(c0)}{r0}",
+                "merged_cells",
+                f"объединённые ячейки {span}: значение есть только в первой из них, "
+                "остальные прочитаны как пустые",
+                "Разъедините ячейки и впишите значение в каждую строку",
+            )

@@ -23,6 +23,11 @@ CATALOGUE: dict[str, str] = {
     "sheet_too_large": ERROR,
     "macros": ERROR,
     "encrypted": ERROR,
+    "external_links": ERROR,
+    "archive_suspicious": ERROR,
+    "xml_entities": ERROR,
+    "read_timeout": ERROR,
+    "read_memory": ERROR,
     "duplicate_submission": ERROR,
     # sheet «Титул»
     "sheet_missing": ERROR,
@@ -40,6 +45,9 @@ CATALOGUE: dict[str, str] = {
     "column_extra": WARNING,
     "personal_data": ERROR,
     "no_rows": ERROR,
+    "hidden_content": WARNING,
+    "merged_cells": WARNING,
+    "formula_no_value": WARNING,
     # sheet «Результаты»: cells
     "student_code_missing": ERROR,
     "student_code_duplicate": ERROR,

@@ -1,0 +1,299 @@
+"""Bounded parsing: every submitted file is processed in a long-lived worker process that has a
+memory cap (RLIMIT_AS) and a wall-clock timeout per file, so that one hostile file cannot take
+the run down.
+
+The parent starts `jobs` workers (`python -m scripts.ingest.isolate`, a fresh interpreter: no
+fork of a big parent, no re-import of a Snakemake script), sends each one a file path, and waits
+for the answer at most `parse_timeout_s`. A worker that overruns is killed (SIGKILL) and the file
+is rejected with `read_timeout`; a worker that dies (the memory cap makes a Rust allocation abort,
+or anything else) has its file rejected with `read_memory`; a `MemoryError` inside the worker is
+the same. A new worker takes the dead one's place and the run goes on.
+
+Frames on the pipes: 8-byte big-endian length + pickle. Only the parent sends requests and the
+worker only answers, so the pickles read by the parent come from our own code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import resource
+import select
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+from scripts.ingest import accounting
+from scripts.ingest.pipeline import FileResult, process_file
+from scripts.ingest.validate import problem
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_ISOLATION = {"parse_timeout_s": 10.0, "parse_memory_mib": 512}
+_HEAD = struct.Struct(">Q")
+
+
+def _write(fh, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(_HEAD.pack(len(data)) + data)
+    fh.flush()
+
+
+def _read(fh):
+    head = fh.read(_HEAD.size)
+    if len(head) < _HEAD.size:
+        return None
+    (size,) = _HEAD.unpack(head)
+    data = fh.read(size)
+    return pickle.loads(data)
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+
+def worker_main() -> None:
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not corrupt the protocol
+    inp = sys.stdin.buffer
+    ctx = _read(inp)
+    memory = int(ctx["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _write(out, (-1, "ready", 0))
+    while True:
+        req = _read(inp)
+        if req is None:
+            return
+        seq, path, file = req
+        try:
+            res = process_file(path, file, ctx["definition"], ctx["registry"], ctx["limits"])
+        except MemoryError:
+            res = None
+        except Exception as exc:  # a bug must not be a silent acceptance
+            res = failed(path, file, "file_unreadable", f"файл не удалось обработать ({exc!r})")
+        if res is None:
+            res = failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory >> 20))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        _write(out, (seq, res, peak))
+
+
+# --- the parent -----------------------------------------------------------------------------
+
+TIMEOUT_TEXT = (
+    "файл не удалось прочитать за {sec:g} с — он слишком сложен, повреждён или изготовлен "
+    "специально. Скопируйте данные в чистый шаблон, сохраните как .xlsx и пришлите заново"
+)
+MEMORY_TEXT = (
+    "для чтения файла не хватило {mib} МиБ памяти — он слишком велик, повреждён или изготовлен "
+    "специально. Скопируйте данные в чистый шаблон, сохраните как .xlsx и пришлите заново"
+)
+
+
+def failed(path, file: str, code: str, what: str) -> FileResult:
+    try:
+        digest, size = accounting.sha256_file(path)
+    except OSError:
+        digest, size = "", 0
+    res = FileResult(file, digest, size)
+    res.problems.append(problem(file, "", "", "", code, what))
+    return res
+
+
+class _Worker:
+    def __init__(self, ctx: dict):
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        }
+        env["RUST_BACKTRACE"] = "0"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scripts.ingest.isolate"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=str(ROOT),
+        )
+        _write(self.proc.stdin, ctx)
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.buf = bytearray()
+        self.job = None  # (index, path, file, started)
+        self.peak_kib = 0
+
+    def wait_ready(self, limit: float = 60.0) -> None:
+        """Block until the worker has started (imports, limits): the per-file clock starts after."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
+            got = self.feed()
+            if got == "dead":
+                raise RuntimeError("рабочий процесс чтения файлов не запустился")
+            if got is not None:
+                return
+        raise RuntimeError("рабочий процесс чтения файлов не запустился за 60 с")
+
+    def send(self, index, path, file) -> None:
+        self.job = (index, path, file, time.monotonic())
+        self.buf.clear()
+        _write(self.proc.stdin, (index, path, file))
+
+    def feed(self):
+        """Read what is there; (result, peak) when a frame is complete, 'dead' at EOF, else None."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return None
+        if not chunk:
+            return "dead"
+        self.buf += chunk
+        if len(self.buf) >= _HEAD.size:
+            (size,) = _HEAD.unpack(self.buf[: _HEAD.size])
+            if len(self.buf) >= _HEAD.size + size:
+                _seq, res, peak = pickle.loads(bytes(self.buf[_HEAD.size : _HEAD.size + size]))
+                self.buf.clear()
+                return res, peak
+        return None
+
+    def kill(self) -> int:
+        """Kill and reap; the peak RSS (KiB) of the process from wait4."""
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        return self.reap()
+
+    def reap(self) -> int:
+        try:
+            _pid, _status, usage = os.wait4(self.proc.pid, 0)
+            self.proc.returncode = _status
+            return usage.ru_maxrss
+        except ChildProcessError:  # pragma: no cover
+            return 0
+        finally:
+            for fh in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    fh.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+def _new(ctx: dict) -> _Worker:
+    w = _Worker(ctx)
+    w.wait_ready()
+    return w
+
+
+def process_isolated(
+    items: list[tuple[str, str]],
+    definition: dict,
+    registry: dict,
+    limits: dict,
+    jobs: int = 1,
+    progress=None,
+) -> list[FileResult]:
+    """Every (path, file) in a worker with the limits of `limits` (see DEFAULT_ISOLATION)."""
+    if not items:
+        return []
+    timeout = float(limits.get("parse_timeout_s", DEFAULT_ISOLATION["parse_timeout_s"]))
+    memory = int(float(limits.get("parse_memory_mib", DEFAULT_ISOLATION["parse_memory_mib"])))
+    ctx = {
+        "definition": definition,
+        "registry": registry,
+        "limits": limits,
+        "memory_bytes": memory << 20,
+    }
+    results: list[FileResult | None] = [None] * len(items)
+    pending = deque((i, str(Path(p).resolve()), f) for i, (p, f) in enumerate(items))
+    sel = selectors.DefaultSelector()
+    workers = [_Worker(ctx) for _ in range(max(1, min(jobs, len(items))))]
+    for w in workers:  # started together, awaited one by one
+        w.wait_ready()
+    done_count = 0
+    tick = progress(range(len(items))) if progress else None
+    ticker = iter(tick) if tick is not None else None
+
+    def finish(w: _Worker, res: FileResult, peak_kib: int) -> None:
+        nonlocal done_count
+        index, _path, _file, started = w.job
+        res.parse_seconds = time.monotonic() - started
+        res.worker_peak_mib = peak_kib / 1024
+        results[index] = res
+        w.job = None
+        done_count += 1
+        if ticker is not None:
+            next(ticker, None)
+
+    def start(w: _Worker) -> None:
+        if not pending:
+            return
+        job = pending.popleft()
+        try:
+            w.send(*job)
+        except (BrokenPipeError, OSError):  # the worker died while idle: replace it
+            w.job = None
+            w.kill()
+            w = workers[workers.index(w)] = _new(ctx)
+            w.send(*job)
+        sel.register(w.fd, selectors.EVENT_READ, w)
+
+    try:
+        for w in workers:
+            start(w)
+        while done_count < len(items):
+            now = time.monotonic()
+            busy = [w for w in workers if w.job is not None]
+            wait = min((w.job[3] + timeout - now for w in busy), default=timeout)
+            for key, _ev in sel.select(timeout=max(0.0, wait)):
+                w = key.data
+                got = w.feed()
+                if got is None:
+                    continue
+                sel.unregister(w.fd)
+                if got == "dead":
+                    peak = w.reap()
+                    _index, path, file, _started = w.job
+                    finish(
+                        w, failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory)), peak
+                    )
+                    workers[workers.index(w)] = w = _new(ctx)
+                else:
+                    finish(w, *got)
+                start(w)
+            now = time.monotonic()
+            for k, w in enumerate(workers):
+                if w.job is not None and now - w.job[3] > timeout:
+                    sel.unregister(w.fd)
+                    peak = w.kill()
+                    _index, path, file, _started = w.job
+                    finish(
+                        w,
+                        failed(path, file, "read_timeout", TIMEOUT_TEXT.format(sec=timeout)),
+                        peak,
+                    )
+                    workers[k] = w = _new(ctx)
+                    start(w)
+    finally:
+        for w in workers:
+            if w.job is not None:  # pragma: no cover - only on an exception in the parent
+                w.kill()
+            else:
+                w.close()
+        sel.close()
+    return results  # type: ignore[return-value]
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
+    worker_main()

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 SMK_FLAGS ?= --quiet rules host
 
-.PHONY: site results test lint format serve templates diff bench clean
+.PHONY: site results test lint format serve templates diff bench unlock clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+unlock: $(STAMP)
+	$(BIN)/snakemake --unlock
 
 clean:
 	rm -rf results build logs benchmarks .snakemake

@@ -6,16 +6,19 @@ build_site():
 2. a mkdocs project in a work folder: a home page, each build/<id>/docs/ under docs/<id>/, the
    changes page of each assessment (diff against the previous version's published data), the
    vendored vega-embed bundle and assets, mkdocs.yml from site_templates/mkdocs.yml.j2;
-3. `mkdocs build --strict` into site/.build-<version>/ (beside the versions, same file system),
+3. `mkdocs build --strict` into build/site-build-<version>/ (aside: a killed build leaves nothing in site/),
    SOURCE_DATE_EPOCH from the assessments' dates; sitemap files (dates, no site_url) removed; a
-   check that no HTML refers to another host; then one atomic rename to site/<version>/;
+   check that no HTML refers to another host; then one atomic rename to site/<version>/ (across
+   file systems: copy to site/.build-<version>/, then rename);
 4. versions.json, index.html, pruning to site.keep_versions.
-A failure before the rename leaves site/ as it was (the half-built folder is removed).
+A failure (or kill) before the rename leaves site/ as it was; a write error in site/ (read-only,
+full disk) is one Russian line, and a version renamed in just before it is taken out again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -35,6 +38,7 @@ from scripts.site.pages import render
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "site_templates"
 log = logging.getLogger("stage")
+BUILD_PREFIX = "site-build-"  # build/site-build-<version>/: the version being built
 EXTERNAL = re.compile(
     r"""(?:src|href|action|content|url\()\s*=?\s*["']?(?:https?:)?//(?!(?:127\.0\.0\.1|localhost)[:/])[^"'\s>)]+"""
 )
@@ -118,7 +122,75 @@ def assemble(
         not_in_nav=[f"/{a['id']}/oo/" for a in assessments],
     )
     (work / "mkdocs.yml").write_text(cfg, encoding="utf-8")
+    if (TEMPLATES / "hooks.py").is_file():  # the mkdocs hook named in mkdocs.yml.j2
+        shutil.copyfile(TEMPLATES / "hooks.py", work / "hooks.py")
     return work / "mkdocs.yml"
+
+
+def _fs_error(exc: OSError, site_dir: Path) -> StageError:
+    """One Russian line for a file-system failure while writing site/ (read-only, full disk...)."""
+    reason = {
+        errno.EROFS: "файловая система только для чтения",
+        errno.ENOSPC: "нет места на диске",
+        errno.EDQUOT: "превышена квота диска",
+        errno.EACCES: "нет прав на запись",
+        errno.EPERM: "нет прав на запись",
+    }.get(exc.errno, exc.strerror or exc.__class__.__name__)
+    return StageError(
+        f"не удалось записать сайт в {site_dir}/ ({reason}: {exc.filename or site_dir}); "
+        "прежняя версия сайта не тронута"
+    )
+
+
+def _remove_stale(site_dir: Path, work: Path) -> None:
+    """Half-built folders left by a killed build (never a version folder)."""
+    stale = [*site_dir.glob(".build-*"), *work.parent.glob(f"{BUILD_PREFIX}*")]
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    """One rename (build/ and site/ share a file system); across file systems: copy beside the
+    versions (site/.build-<v>/) first, then one rename, so site/<v>/ appears complete or not at all."""
+    try:
+        os.rename(tmp, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        beside = target.with_name(f".build-{target.name}")
+        try:
+            shutil.copytree(tmp, beside)
+            os.rename(beside, target)
+        finally:
+            if beside.exists():
+                shutil.rmtree(beside, ignore_errors=True)
+
+
+def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool) -> list[str]:
+    """versions.json + index.html (+ pruning); on a write failure the previous versions.json and
+    index.html are restored and a version built just now is taken out again."""
+    saved = {
+        name: (site_dir / name).read_bytes()
+        for name in ("versions.json", "index.html")
+        if (site_dir / name).is_file()
+    }
+    try:
+        return versions.publish(site_dir, versions.add_version(known, vid), keep)
+    except OSError as exc:
+        for name in ("versions.json", "index.html"):
+            path = site_dir / name
+            try:
+                if name in saved:
+                    if not path.is_file() or path.read_bytes() != saved[name]:
+                        path.write_bytes(saved[name])
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass
+        if built:
+            shutil.rmtree(site_dir / vid, ignore_errors=True)
+        raise _fs_error(exc, site_dir) from None
 
 
 def build_site(
@@ -133,17 +205,22 @@ def build_site(
 
     Returns {"version", "built": bool, "removed": [...]}.
     """
-    site_dir = Path(site_dir)
-    site_dir.mkdir(parents=True, exist_ok=True)
+    site_dir, work = Path(site_dir), Path(work)
     code = code or versions.code_hash()
     vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments}, code)
-    known = versions.read_versions(site_dir)
     target = site_dir / vid
     built = False
     if not target.is_dir():
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+            _remove_stale(site_dir, work)
+        except OSError as exc:
+            raise _fs_error(exc, site_dir) from None
+        known = versions.read_versions(site_dir)
         prev = next((v["version"] for v in known if (site_dir / v["version"]).is_dir()), None)
-        cfg = assemble(Path(work), assessments, Path(bundle), vid, prev, site_dir)
-        tmp = site_dir / f".build-{vid}"
+        cfg = assemble(work, assessments, Path(bundle), vid, prev, site_dir)
+        # Built aside (build/, not site/: a killed build leaves nothing in site/), then one rename.
+        tmp = work.parent / f"{BUILD_PREFIX}{vid}"
         if tmp.exists():
             shutil.rmtree(tmp)
         env = {
@@ -172,13 +249,17 @@ def build_site(
             (tmp / ".site-version").write_text(
                 json.dumps({"version": vid, "previous": prev}) + "\n", encoding="utf-8"
             )
-            tmp.rename(target)
+            try:
+                _move_into_place(tmp, target)
+            except OSError as exc:
+                raise _fs_error(exc, site_dir) from None
         finally:
             if tmp.exists():
-                shutil.rmtree(tmp)
+                shutil.rmtree(tmp, ignore_errors=True)
         built = True
         log.info("Собрана версия сайта %s", vid)
     else:
+        known = versions.read_versions(site_dir)
         log.info("Версия %s уже есть: ничего не пересобрано", vid)
-    removed = versions.publish(site_dir, versions.add_version(known, vid), keep)
+    removed = _publish(site_dir, known, vid, keep, built)
     return {"version": vid, "built": built, "removed": removed}

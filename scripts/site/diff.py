@@ -12,65 +12,140 @@ schools that changed (old → new).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from scripts.common.csvio import read_csv
 from scripts.site.escape import MdSafe, md_text
 
-NUMERIC = ["participants", "absent", "participation_pct", "mean_score", "below_basic_pct", "basic_pct",
-           "above_basic_pct", "basic_tasks_pct", "advanced_tasks_pct", "schools_in_risk"]  # fmt: skip
-FLAGS = [("status", "статус"), ("risk", "зона риска"), ("risk_reasons", "основания риска"),
-         ("objectivity_flags", "признаки необъективности")]  # fmt: skip
+# (file, key columns, how a row is grouped and labelled). Groups: the region, a municipality, a school.
+TABLES = [
+    ("region", [], lambda r: (("Регион", ""), "")),
+    ("municipalities", ["municipality_code"], lambda r: (("МО", r["municipality_code"]), "")),
+    ("schools", ["school_code"], lambda r: (("ОО", r["school_code"]), "")),
+    ("classes", ["school_code", "class"],
+     lambda r: (("ОО", r["school_code"]), f"класс {r['class']}")),
+    ("tasks", ["scope", "code", "task"], lambda r: (_scope(r), f"задание {r['task']}")),
+    ("planned_results", ["scope", "code", "result"],
+     lambda r: (_scope(r), f"результат {r['result']}")),
+    ("distribution", ["scope", "code", "total"], lambda r: (_scope(r), f"{r['total']} балл.")),
+    ("items", ["variant", "task"],
+     lambda r: (("Регион", ""), f"вариант {r['variant']}, задание {r['task']}")),
+]  # fmt: skip
+# Text, keys and classifications (reported in their own sections): never «numbers».
+NOT_NUMBERS = {"municipality_code", "municipality", "school_code", "school_name", "settlement",
+               "status", "risk", "risk_reasons", "objectivity_checked", "objectivity_flags",
+               "suppressed", "scope", "code", "class", "task", "result", "total", "variant",
+               "level", "flag"}  # fmt: skip
+SCHOOL_FLAGS = [("status", "статус"), ("risk", "зона риска"), ("risk_reasons", "основания риска"),
+                ("objectivity_checked", "объективность проверялась"),
+                ("objectivity_flags", "признаки необъективности"), ("suppressed", "скрыта")]  # fmt: skip
+MUNICIPALITY_FLAGS = [("risk", "зона риска"), ("risk_reasons", "основания риска"),
+                      ("suppressed", "скрыт")]  # fmt: skip
+YES_NO = {"risk", "objectivity_checked"}
+GROUP_ORDER = {"Регион": 0, "МО": 1, "ОО": 2}
 LIMIT = 300
 
 
-def _rows(folder: Path | None, name: str, key: str | None) -> dict:
+def _scope(r: dict) -> tuple[str, str]:
+    return {
+        "region": ("Регион", ""),
+        "municipality": ("МО", r["code"]),
+        "school": ("ОО", r["code"]),
+    }[r["scope"]]
+
+
+def _rows(folder: Path | None, name: str, keys: list[str]) -> dict:
     if folder is None or not (folder / f"{name}.csv").exists():
         return {}
-    rows = read_csv(folder / f"{name}.csv")
-    return {(r[key] if key else ""): r for r in rows}
+    return {tuple(r[k] for k in keys): r for r in read_csv(folder / f"{name}.csv")}
+
+
+def _flag(col: str, value: str) -> str:
+    if col in YES_NO:
+        return {"1": "да", "0": "нет"}.get(value, value or "—")
+    return value or "—"
+
+
+def _flag_changes(o: dict, n: dict, flags) -> str:
+    return "; ".join(
+        f"{label}: {_flag(col, o.get(col, ''))} → {_flag(col, n.get(col, ''))}"
+        for col, label in flags
+        if o.get(col, "") != n.get(col, "")
+    )
+
+
+def _registry_changes(old: dict, new: dict, name_col: str, flags, added: str, removed: str):
+    out = []
+    for code in sorted(set(old) | set(new)):
+        o, n = old.get(code), new.get(code)
+        if o is None or n is None:
+            out.append(
+                {
+                    "code": code[0],
+                    "name": (n or o)[name_col],
+                    "what": added if o is None else removed,
+                }
+            )
+        elif what := _flag_changes(o, n, flags):
+            out.append({"code": code[0], "name": n[name_col], "what": what})
+    return out
 
 
 def compare(old: Path | None, new: Path) -> dict:
-    """The report of differences between two data folders (old may be None: first version)."""
+    """The report of differences between two data folders (old may be None: first version).
+
+    numbers: every published number that differs, grouped by region / municipality / school
+    (`who`), with the row inside the group (`row`: class, task, result, score; empty for the
+    group's own figures), the CSV column and the old and new CSV text (empty = not published)."""
     rep: dict = {
         "first": old is None or not old.exists(),
         "inputs": {},
         "schools": [],
+        "municipalities": [],
         "numbers": [],
     }
     if rep["first"]:
         return rep
-    oi, ni = _rows(old, "inputs", "path"), _rows(new, "inputs", "path")
+    oi, ni = _rows(old, "inputs", ["path"]), _rows(new, "inputs", ["path"])
     rep["inputs"] = {
-        "added": sorted(set(ni) - set(oi)),
-        "removed": sorted(set(oi) - set(ni)),
-        "changed": sorted(p for p in set(oi) & set(ni) if oi[p]["sha256"] != ni[p]["sha256"]),
+        "added": sorted(p for (p,) in set(ni) - set(oi)),
+        "removed": sorted(p for (p,) in set(oi) - set(ni)),
+        "changed": sorted(
+            p for (p,) in set(oi) & set(ni) if oi[(p,)]["sha256"] != ni[(p,)]["sha256"]
+        ),
     }
-    os_, ns = _rows(old, "schools", "school_code"), _rows(new, "schools", "school_code")
-    for code in sorted(set(os_) | set(ns)):
-        o, n = os_.get(code), ns.get(code)
-        if o is None or n is None:
-            rep["schools"].append({"code": code, "name": (n or o)["school_name"],
-                                   "what": "добавлена в реестр" if o is None else "удалена из реестра"})  # fmt: skip
-            continue
-        changes = [f"{label}: {o.get(col, '') or '—'} → {n.get(col, '') or '—'}" for col, label in FLAGS
-                   if o.get(col, "") != n.get(col, "")]  # fmt: skip
-        if changes:
-            rep["schools"].append(
-                {"code": code, "name": n["school_name"], "what": "; ".join(changes)}
-            )
-    for name, key, label in (("region", None, "Регион"), ("municipalities", "municipality_code", "МО"),
-                             ("schools", "school_code", "ОО")):  # fmt: skip
-        o_rows, n_rows = _rows(old, name, key), _rows(new, name, key)
-        for k in sorted(set(o_rows) & set(n_rows)):
-            o, n = o_rows[k], n_rows[k]
-            for col in NUMERIC:
-                if col in o and col in n and o[col] != n[col]:
-                    who = label if not k else f"{label} {k}"
-                    rep["numbers"].append({"who": who, "column": col, "old": o[col], "new": n[col]})
+    os_, ns = _rows(old, "schools", ["school_code"]), _rows(new, "schools", ["school_code"])
+    rep["schools"] = _registry_changes(os_, ns, "school_name", SCHOOL_FLAGS,
+                                       "добавлена в реестр", "удалена из реестра")  # fmt: skip
+    om, nm = _rows(old, "municipalities", ["municipality_code"]), _rows(new, "municipalities", ["municipality_code"])  # fmt: skip
+    rep["municipalities"] = _registry_changes(om, nm, "municipality", MUNICIPALITY_FLAGS,
+                                              "добавлен в реестр", "удалён из реестра")  # fmt: skip
+    names = {("МО", c): r["municipality"] for (c,), r in {**om, **nm}.items()}
+    names |= {("ОО", c): r["school_name"] for (c,), r in {**os_, **ns}.items()}
+    gone = {("МО", c) for (c,) in set(om) ^ set(nm)} | {("ОО", c) for (c,) in set(os_) ^ set(ns)}
+    numbers = []
+    for t, (name, keys, where) in enumerate(TABLES):
+        o_rows, n_rows = _rows(old, name, keys), _rows(new, name, keys)
+        order = list(n_rows) + [k for k in o_rows if k not in n_rows]
+        for i, k in enumerate(order):
+            o, n = o_rows.get(k, {}), n_rows.get(k, {})
+            group, row = where(n or o)
+            if group in gone:  # a school or municipality added/removed: reported above
+                continue
+            for c, col in enumerate(dict.fromkeys([*(n or o)])):
+                if col in NOT_NUMBERS or o.get(col, "") == n.get(col, ""):
+                    continue
+                numbers.append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
+                    "who": f"{group[0]} {group[1]}".strip(), "name": names.get(group, ""), "row": row, "column": col,
+                    "old": o.get(col, ""), "new": n.get(col, "")}))  # fmt: skip
+    rep["numbers"] = [n for _, n in sorted(numbers, key=lambda x: x[0])]
     return rep
+
+
+def _who(n: dict) -> str:
+    return f"{n['who']} «{n['name']}»" if n.get("name") else n["who"]
 
 
 def render_text(rep: dict, title: str = "") -> str:
@@ -87,11 +162,27 @@ def render_text(rep: dict, title: str = "") -> str:
         f"Школы с изменившимся статусом, зоной риска или признаками: {len(rep['schools'])}"
     )
     lines += [f"  {s['code']} {s['name']}: {s['what']}" for s in rep["schools"]]
+    lines.append(f"Муниципалитеты с изменившейся зоной риска: {len(rep['municipalities'])}")
+    lines += [f"  {m['code']} {m['name']}: {m['what']}" for m in rep["municipalities"]]
     lines.append(f"Изменившиеся показатели: {len(rep['numbers'])}")
-    lines += [
-        f"  {n['who']} {n['column']}: {n['old'] or '—'} → {n['new'] or '—'}" for n in rep["numbers"]
-    ]
+    group = None
+    for n in rep["numbers"]:
+        if n["who"] != group:
+            group = n["who"]
+            lines.append(f"  {_who(n)}")
+        what = f"{n['row']}: {n['column']}" if n["row"] else n["column"]
+        lines.append(f"    {what}: {n['old'] or '—'} → {n['new'] or '—'}")
     return "\n".join(lines) + "\n"
+
+
+def _num(value: str) -> str:
+    """CSV text as on the other pages: a decimal comma; empty = not published."""
+    if not value:
+        return "—"
+    return value.replace(".", ",") if _NUMBER.match(value) else value
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def render_md(rep: dict, prev: str | None) -> MdSafe:
@@ -107,18 +198,23 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
             out.append(f"**{label}:**\n")
             out += [f"- {md_text(p)}" for p in inp[kind][:LIMIT]]
             out.append("")
-    out.append("## Школы\n")
-    if rep["schools"]:
-        out += [
-            f"- {md_text(s['code'])} {md_text(s['name'])}: {md_text(s['what'])}"
-            for s in rep["schools"][:LIMIT]
-        ]
-    else:
-        out.append("Статус, зона риска и признаки необъективности школ не изменились.")
-    out.append("\n## Показатели\n")
+    for key, title, none in (
+        ("schools", "Школы", "Статус, зона риска и признаки необъективности школ не изменились."),
+        ("municipalities", "Муниципалитеты", "Зона риска муниципалитетов не изменилась."),
+    ):
+        out.append(f"## {title}\n")
+        if rep[key]:
+            out += [
+                f"- {md_text(s['code'])} {md_text(s['name'])}: {md_text(s['what'])}"
+                for s in rep[key][:LIMIT]
+            ]
+        else:
+            out.append(none)
+        out.append("")
+    out.append("## Показатели\n")
     if rep["numbers"]:
-        out.append("| Группа | Показатель | Было | Стало |\n|---|---|---:|---:|")
-        out += [f"| {md_text(n['who'])} | {md_text(n['column'])} | {md_text(n['old'] or '—')} | {md_text(n['new'] or '—')} |"
+        out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
+        out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(n['column'])} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
                 for n in rep["numbers"][:LIMIT]]  # fmt: skip
         if len(rep["numbers"]) > LIMIT:
             out.append(

@@ -74,12 +74,22 @@ def versions(root: Path) -> list[dict]:
     return json.loads((root / "site/versions.json").read_text(encoding="utf-8"))
 
 
-def correct_workbook(root: Path) -> None:
-    """Student s3 of school 0101: task 1 corrected from 0 to 1 points (below basic → above basic)."""
+@pytest.fixture(scope="module")
+def corrected_xlsx(tmp_path_factory) -> Path:
+    """School 0101's workbook with one point corrected, saved once (openpyxl stamps the save time,
+    so every project that gets «the same correction» gets these very bytes).
+
+    Student s3: task 1 from 0 to 1 point (basic points 1 → 2: below basic → above basic)."""
     rows = [list(r) for r in SCHOOL_0101]
     assert rows[2][0] == "s3" and rows[2][4] == [0, 1, 0, 1]
     rows[2][4] = [1, 1, 0, 1]
-    write_workbook(root / WORKBOOK, "0101", [tuple(r) for r in rows])
+    path = tmp_path_factory.mktemp("xlsx") / "школа1.xlsx"
+    write_workbook(path, "0101", [tuple(r) for r in rows])
+    return path
+
+
+def correct_workbook(root: Path, xlsx: Path) -> None:
+    shutil.copyfile(xlsx, root / WORKBOOK)
 
 
 def ok(proc: subprocess.CompletedProcess) -> None:
@@ -100,13 +110,13 @@ def pristine(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corrected(pristine, tmp_path_factory) -> dict:
+def corrected(pristine, corrected_xlsx, tmp_path_factory) -> dict:
     """A copy of the pristine project; one workbook corrected and the workflow run again."""
     root = copy_project(pristine, tmp_path_factory.mktemp("corrected") / "p")
     v1 = versions(root)[0]["version"]
     before = snapshot(root)
     old_site = tree(root / "site" / v1)
-    correct_workbook(root)
+    correct_workbook(root, corrected_xlsx)
     ok(run_workflow(root))
     return {"root": root, "v1": v1, "before": before, "old_site": old_site}
 
@@ -292,14 +302,43 @@ def _kill_during_site_build(root: Path) -> str:
     return seen
 
 
-def test_killed_build_leaves_site_unchanged_and_rerun_completes(pristine, corrected, tmp_path):
-    root = copy_project(pristine, tmp_path / "p")
+def _can_mount() -> bool:
+    """Root with mount namespaces: site/ can be bind-mounted read-only for one command."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def interrupted(pristine, corrected_xlsx, tmp_path_factory) -> dict:
+    """A copy of the pristine project, the same correction as `corrected`, the workflow SIGKILLed
+    while mkdocs writes the new version; then (root, mount namespaces) a run with site/ mounted
+    read-only — only the site rule is left to do. Both must leave site/ exactly as it was."""
+    root = copy_project(pristine, tmp_path_factory.mktemp("interrupted") / "p")
     before = site_tree(root)
-    correct_workbook(root)
+    correct_workbook(root, corrected_xlsx)
     _kill_during_site_build(root)
-    assert site_tree(root) == before
+    out = {"root": root, "before": before, "after_kill": site_tree(root), "read_only": None}
     # A SIGKILLed Snakemake leaves its lock: `snakemake --unlock` (`make unlock`), then run again.
     ok(run_workflow(root, "--unlock"))
+    if _can_mount():
+        snakemake = Path(sys.executable).with_name("snakemake")
+        script = (
+            "mount --bind site site && mount -o remount,ro,bind site site && "
+            f"exec {snakemake} --cores 2"
+        )
+        proc = subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+            cwd=root, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        out["read_only"] = (proc, site_tree(root), list((root / "build").glob("site-build-*")))
+    return out
+
+
+def test_killed_build_leaves_site_unchanged_and_rerun_completes(interrupted, corrected):
+    root = interrupted["root"]
+    assert interrupted["after_kill"] == interrupted["before"]
     ok(run_workflow(root))
     # The same as the uninterrupted run of the same change: version ids and every byte.
     assert versions(root) == versions(corrected["root"])
@@ -309,32 +348,14 @@ def test_killed_build_leaves_site_unchanged_and_rerun_completes(pristine, correc
     assert [k for k in a if a[k] != b[k]] == []
 
 
-def _can_mount() -> bool:
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        return False
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
-    return probe.returncode == 0
-
-
 @pytest.mark.skipif(not _can_mount(), reason="needs root and mount namespaces (unshare -m)")
-def test_read_only_site_one_russian_line_previous_version_intact(pristine, tmp_path):
+def test_read_only_site_one_russian_line_previous_version_intact(interrupted):
     """site/ mounted read-only (a private mount namespace: nothing outlives the command)."""
-    root = copy_project(pristine, tmp_path / "p")
-    before = site_tree(root)
-    correct_workbook(root)
-    snakemake = Path(sys.executable).with_name("snakemake")
-    script = (
-        "mount --bind site site && mount -o remount,ro,bind site site && "
-        f"exec {snakemake} --cores 2"
-    )
-    proc = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-        cwd=root, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    proc, site_after, leftovers = interrupted["read_only"]
     assert proc.returncode != 0
     lines = [x for x in (proc.stderr + proc.stdout).splitlines() if "не удалось записать сайт" in x]
-    assert lines, proc.stderr[-4000:]
+    assert len(lines) == 1, proc.stderr[-4000:]
     assert "только для чтения" in lines[0] and "прежняя версия сайта не тронута" in lines[0]
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert site_tree(root) == before
-    assert not list((root / "build").glob("site-build-*"))
+    assert site_after == interrupted["before"]
+    assert leftovers == []

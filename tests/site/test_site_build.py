@@ -1,17 +1,19 @@
 """The whole site stage on the fixture: mkdocs --strict, offline HTML, versions, no-op rebuild,
 byte-identical rebuild, changes page and `python -m scripts.site.diff`."""
 
+import errno
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from tests.site import sitefix
 
 from scripts.site import diff
 from scripts.site.build import build_site, check_offline
 from scripts.site.load import read_results
 from scripts.site.pages import Site, build_pages
+from tests.site import sitefix
 
 
 def _docs(tmp, results_root, assessment, th, name):
@@ -116,3 +118,49 @@ def test_where(two_versions, capsys):
 
 def test_diff_first_version():
     assert diff.compare(None, Path("."))["first"]
+
+
+@pytest.mark.parametrize(
+    ("err", "text"),
+    [(errno.EROFS, "только для чтения"), (errno.ENOSPC, "нет места на диске")],
+)
+def test_write_error_in_site_is_one_russian_line(two_versions, tmp_path, monkeypatch, err, text):
+    """The move into site/ fails (read-only, full disk): one line, site/ as it was, nothing left."""
+    from scripts.common.entry import StageError
+    from scripts.site import build
+
+    tmp, site, bundle, out = two_versions
+    before = {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")}
+    a = [{**out[1][1][0], "manifest": {"version": "444444444444"}}]
+
+    def fail(src, dst):
+        raise OSError(err, os.strerror(err), str(dst))
+
+    monkeypatch.setattr(build.os, "rename", fail)
+    with pytest.raises(StageError) as exc:
+        build_site(a, site, tmp_path / "work", bundle, code="c")
+    message = str(exc.value)
+    assert "\n" not in message and text in message and "прежняя версия сайта не тронута" in message
+    assert {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")} == before
+    assert not list(tmp_path.glob("site-build-*"))
+
+
+def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkeypatch):
+    """versions.json written, index.html fails (disk full): both restored, the new folder removed."""
+    from scripts.common.entry import StageError
+    from scripts.site import versions
+
+    tmp, site, bundle, out = two_versions
+    before = {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")}
+    a = [{**out[1][1][0], "manifest": {"version": "555555555555"}}]
+    real = versions.write_if_changed
+
+    def write(path, text):
+        if path.name == "index.html":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(versions, "write_if_changed", write)
+    with pytest.raises(StageError, match="нет места на диске"):
+        build_site(a, site, tmp_path / "work", bundle, code="c")
+    assert {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")} == before

@@ -6,10 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from tests.site.sitefix import HOSTILE
-
 from scripts.site.load import read_results
 from scripts.site.pages import TEMPLATES, Site, build_pages
+from tests.site.sitefix import HOSTILE
 
 
 def _all_text(out: Path) -> dict[str, str]:

@@ -326,13 +326,32 @@ def generate(scale: Scale, out: Path, seed: int = 1) -> dict:
     }
 
 
-def fix_one(out: Path, scale: Scale, seed: int = 1) -> Path:
-    """Rewrites the first rejected (defective) school's workbook corrected; returns its path."""
+def describe(scale: Scale, out: Path, seed: int = 1) -> dict:
+    """The counts of an already generated campaign, from the registry model and the files."""
+    raw = out / "raw" / ASSESSMENT_ID
+    registry = build_registry(scale, seed)
+    sent = [s for s in registry if not s.missing and submission_path(raw, s).exists()]
+    return {
+        "scale": scale.name,
+        "schools": len(registry),
+        "municipalities": len({s.mo_code for s in registry}),
+        "files": len(sent),
+        "students": sum(s.expected for s in sent),
+        "defects": sum(s.defect for s in sent),
+        "mib": round(sum(submission_path(raw, s).stat().st_size for s in sent) / 2**20, 1),
+        "seconds": None,
+    }
+
+
+def fix_one(out: Path, scale: Scale, seed: int = 1, corrected: bool = True) -> Path:
+    """Rewrites the first defective school's workbook corrected (or, with corrected=False,
+    back as generated, with its defect); returns its path."""
     definition = yaml.safe_load(definition_text())
     registry = build_registry(scale, seed)
     school = next(s for s in registry if s.defect)
     path = submission_path(out / "raw" / ASSESSMENT_ID, school)
-    path.write_bytes(workbook(school, Model(definition, seed), definition["template"], corrected=True))
+    data = workbook(school, Model(definition, seed), definition["template"], corrected=corrected)
+    path.write_bytes(data)
     return path
 
 

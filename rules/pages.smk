@@ -31,6 +31,7 @@ rule pages:
         "logs/{assessment}/pages.log",
     benchmark:
         "benchmarks/{assessment}/pages.tsv"
+    threads: 2  # pages in this process, downloads (CSV/XLSX) in a forked one
     params:
         definition=lambda w: DEFINITIONS[w.assessment],
         thresholds=assessment_thresholds,

@@ -6,9 +6,10 @@
   `<script>alert(1)</script> **x** | y` or `**[x](javascript:…)**` shows literally; line breaks and
   runs of white space collapse to one space (no indented code blocks, no broken table rows); bidi
   and other control/format characters are dropped (no reordering tricks).
-- `csv_cell(value)` — a text cell for CSV/XLSX downloads: one starting with `=`, `+`, `-`, `@`, tab
-  or CR gets a leading `'` so a spreadsheet never runs it as a formula (a plain
-  number such as `-3.5` stays a number).
+- `csv_cell(value)` — a text cell for CSV/XLSX downloads: bidi/format/control characters (not
+  tab, LF, CR) dropped; one starting with `=`, `+`, `-`, `@`, tab or CR (after any leading spaces)
+  gets a leading `'` so a spreadsheet never runs it as a formula (a plain number such as `-3.5`
+  stays a number).
 - `slug(code)` — a code as a path segment (`oo/<slug>/`): kept when it is plain, else a stable hash.
 """
 
@@ -42,14 +43,8 @@ class MdSafe(Markup):
 _TABLE = str.maketrans(_ENTITY)
 
 
-def _clean(value) -> str:
-    text = "" if value is None else str(value)
-    if text.isprintable():  # no control, format (bidi) or line-break characters: the fast path
-        return (
-            _SPACES.sub(" ", text).strip()
-            if "  " in text or text[:1] == " " or text[-1:] == " "
-            else text
-        )
+def _drop_invisible(text: str) -> str:
+    """`text` without bidi, format (zero-width) and control characters other than tab, LF, CR."""
     out = []
     for ch in text:
         if ch in _BIDI:
@@ -60,7 +55,18 @@ def _clean(value) -> str:
         if cat == "Cf" and ch not in "\u00ad":  # zero-width and other format characters
             continue
         out.append(ch)
-    return _SPACES.sub(" ", "".join(out)).strip()
+    return "".join(out)
+
+
+def _clean(value) -> str:
+    text = "" if value is None else str(value)
+    if text.isprintable():  # no control, format (bidi) or line-break characters: the fast path
+        return (
+            _SPACES.sub(" ", text).strip()
+            if "  " in text or text[:1] == " " or text[-1:] == " "
+            else text
+        )
+    return _SPACES.sub(" ", _drop_invisible(text)).strip()
 
 
 def md_text(value) -> MdSafe:
@@ -77,13 +83,19 @@ _NUMBER = re.compile(
 
 
 def csv_cell(value):
-    """A download cell: text that a spreadsheet could take for a formula gets a leading `'`."""
+    """A download cell: text that a spreadsheet could take for a formula gets a leading `'`.
+
+    Bidi/format/control characters (not tab, LF, CR) are dropped first, as on the pages: an
+    invisible U+202E before `=` must neither hide the formula from this check nor reorder what the
+    reader sees. Leading spaces do not hide a formula either (spreadsheets may trim on import)."""
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = str(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+    if not text.isprintable():
+        text = _drop_invisible(text)
+    if text.lstrip(" \u00a0").startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -55,10 +55,17 @@ def read_results(root: str | Path, with_students: bool = True) -> Results:
 
 
 _TOKEN = re.compile(r"[^\s«»\"'(),;:]+")
+# A code quoted by ingest (`student_code_duplicate`: «код участника «X» уже указан…»). Such a file
+# is rejected, so its codes are not in students.csv: the token match below cannot catch them.
+_QUOTED_CODE = re.compile(r"(код(?:ы)? участник(?:а|ов)\s*)«[^»]*»", re.IGNORECASE)
 
 
 def scrub_codes(text: str, codes: set[str], mask: str = "[код участника скрыт]") -> str:
-    """Replace every token of `text` that is a known student code (validation messages may quote one)."""
-    if not codes or not text:
+    """Mask student codes in `text` (validation messages may quote one): any value quoted after
+    «код участника», and every token that is a known code (students.csv)."""
+    if not text:
+        return text
+    text = _QUOTED_CODE.sub(lambda m: f"{m.group(1)}«{mask}»", text)
+    if not codes:
         return text
     return _TOKEN.sub(lambda m: mask if m.group(0).rstrip(".") in codes else m.group(0), text)

@@ -10,7 +10,11 @@ checks that every `{{ … }}` in the templates names a filter or a macro.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
+import re
 import shutil
+import traceback
 from collections import defaultdict
 from pathlib import Path
 
@@ -89,9 +93,9 @@ def link(text, target: str) -> Link:
 
 
 def table(head: list, rows: list[list], align: str = "") -> MdSafe:
-    """An HTML table as a raw block of the Markdown page: Python-Markdown passes it through without
-    inline processing (a pipe table of 300 schools costs mkdocs seconds), and Material's search skips
-    it (`data-search-exclude`). Every cell that is not MdSafe is escaped; a `Link` becomes an <a>."""
+    """An HTML table, deferred (see `defer`): it reaches the built page without passing through
+    Python-Markdown or the search index. Every cell that is not MdSafe is escaped; a `Link` becomes
+    an <a>. `data-search-exclude` stays as a second guard should the table ever be indexed."""
     if not rows:
         return MdSafe("")
     align = align.ljust(len(head), "l")
@@ -109,7 +113,7 @@ def table(head: list, rows: list[list], align: str = "") -> MdSafe:
         )
         out.append(f"<tr>{cells}</tr>")
     out.append("</tbody>\n</table>")
-    return MdSafe("\n".join(out) + "\n")
+    return MdSafe(_DEFER_OPEN + "\n".join(out) + _DEFER_CLOSE + "\n")
 
 
 def chart(path: str | None, caption: str) -> MdSafe:
@@ -118,8 +122,45 @@ def chart(path: str | None, caption: str) -> MdSafe:
     if not path:
         return MdSafe("")
     return MdSafe(
-        f'<div class="vchart" data-spec="{md_text(path)}" role="img" aria-label="{md_text(caption)}"></div>\n'
+        f'{_DEFER_OPEN}<div class="vchart" data-spec="{md_text(path)}" role="img" aria-label="{md_text(caption)}"></div>{_DEFER_CLOSE}\n'
     )
+
+
+# --- deferred HTML ---------------------------------------------------------------------------------
+# Tables and chart placeholders are most of a page's bytes, and each raw HTML block costs mkdocs three
+# HTML parses (mkdocs' anchor scan, Python-Markdown's raw-HTML stash, Material's search indexer). So
+# they leave the Markdown: each becomes a comment `<!--@html N-->` in the text, and the blocks follow
+# at the end of the file after the line `<!--@deferred-html-->`, each after its own `<!--@html N-->`
+# line. The mkdocs hook site_templates/hooks.py cuts that tail off before Markdown runs and puts the
+# blocks back into the finished HTML (after search indexing). Input text cannot forge the markers:
+# md_text turns `<`, `!`, `-`, `@` into character references and drops the control characters
+# that delimit a block while rendering.
+_DEFER_OPEN, _DEFER_CLOSE = "\x02", "\x03"
+DEFER_TAIL = "<!--@deferred-html-->"
+_DEFERRED = re.compile("\x02([^\x02\x03]*)\x03")
+
+
+def deferred(content) -> MdSafe:
+    """`{% filter deferred %}…HTML…{% endfilter %}`: a block of a template written as HTML (values
+    still escaped by `|md`/`|num`), deferred like a table. Blocks made by table()/chart() inside it
+    join the outer block."""
+    html = str(content).replace(_DEFER_OPEN, "").replace(_DEFER_CLOSE, "").strip()
+    return MdSafe(f"{_DEFER_OPEN}{html}{_DEFER_CLOSE}\n" if html else "")
+
+
+def defer(text: str) -> str:
+    """Move the HTML blocks made by table()/chart() to the page's tail (see above)."""
+    blocks: list[str] = []
+
+    def cut(m: re.Match) -> str:
+        blocks.append(m.group(1))
+        return f"<!--@html {len(blocks) - 1}-->"
+
+    body = _DEFERRED.sub(cut, text)
+    if not blocks:
+        return body
+    tail = "".join(f"<!--@html {i}-->\n{b}\n" for i, b in enumerate(blocks))
+    return f"{body.rstrip()}\n\n{DEFER_TAIL}\n{tail}"
 
 
 def _env() -> jinja2.Environment:
@@ -142,6 +183,7 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_text
+    env.filters["deferred"] = deferred
     env.filters["num"] = num
     env.globals["table"] = table
     env.globals["chart"] = chart
@@ -158,7 +200,7 @@ ENV = _env()
 
 
 def render(template: str, **ctx) -> str:
-    return ENV.get_template(template).render(**ctx)
+    return defer(ENV.get_template(template).render(**ctx))
 
 
 # --- the page builder -----------------------------------------------------------------------------
@@ -347,6 +389,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    download_sections = _downloads_job(site, out / "data")  # runs beside the pages (2nd core)
     files: dict[str, str] = {}
     reg = site.region
     reg_hidden = site.sup.region_reason is not None
@@ -421,7 +464,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 school_values += site.level_values(s["school_name"], s)
             if s.get("risk") == "1":
                 risk_list.append(
-                    {"link": site.school_link(s["school_code"], 2),
+                    {"link": MdSafe(site.school_link(s["school_code"], 2).html()),  # in deferred HTML
                      "reasons": site.reason_rows("school", s["school_code"], "risk", sh),
                      "recs": [r for r in site.recommendations("school", s["school_code"]) if r["topic"] in RULES]}
                 )  # fmt: skip
@@ -671,19 +714,56 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan))
     put("methodology/index.md", render("methodology.md.j2", **common, th=site.th))
     put("changes/index.md", render("changes.md.j2", **common, report=None))
-    dl = downloads.build(site)
-    put("data/index.md", render("data.md.j2", **common, sections=dl.sections))
+    sections = download_sections()
+    put("data/index.md", render("data.md.j2", **common, sections=sections))
 
     for rel, text in files.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    for rel, data in dl.files.items():
-        path = out / "data" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
     return {"pages": sum(1 for f in files if f.endswith(".md")), "charts": sum(1 for f in files if f.endswith(".json")),
-            "downloads": len(dl.files)}  # fmt: skip
+            "downloads": 2 * len(sections)}  # fmt: skip
+
+
+def _write_downloads(site: Site, dest: Path) -> list[dict]:
+    dl = downloads.build(site)
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel, data in dl.files.items():
+        (dest / rel).write_bytes(data)
+    return dl.sections
+
+
+def _downloads_job(site: Site, dest: Path):
+    """The downloads (CSV + XLSX, ≈ half the stage's CPU) written by a forked child while the parent
+    renders the pages; returns a function that waits and gives the sections for the data page.
+    Without fork (or with SITE_PAGES_FORK=0) they are written in this process."""
+    if os.environ.get("SITE_PAGES_FORK", "1") == "0" or "fork" not in mp.get_all_start_methods():
+        sections = _write_downloads(site, dest)
+        return lambda: sections
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(("ok", _write_downloads(site, dest)))
+        except BaseException:  # noqa: BLE001 — reported to the parent, which raises
+            send.send(("error", traceback.format_exc()))
+
+    proc = ctx.Process(target=child, name="site-downloads")
+    proc.start()
+    send.close()
+
+    def wait() -> list[dict]:
+        try:
+            status, value = recv.recv()
+        except EOFError:
+            status, value = "error", "процесс выгрузок завершился без ответа"
+        proc.join()
+        if status != "ok" or proc.exitcode != 0:
+            raise RuntimeError(f"выгрузки не записаны: {value}")
+        return value
+
+    return wait
 
 
 def _risk_text(value, short: bool) -> MdSafe:

@@ -1,6 +1,7 @@
 """Snakemake entry of rule `pages`: results/<id>/ → build/<id>/docs/."""
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from scripts.site.pages import Site, build_pages
 def main(smk) -> None:
     log = logging.getLogger("stage")
     t0 = time.perf_counter()
+    if smk.threads < 2:  # the downloads are written by a forked second process only with 2 threads
+        os.environ["SITE_PAGES_FORK"] = "0"
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(
         res, smk.params.definition, smk.params.thresholds, report_dir=Path(smk.params.reports)

@@ -81,6 +81,13 @@ def check_offline(out: Path) -> list[str]:
     return found
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def assemble(
     work: Path,
     assessments: list[dict],
@@ -101,10 +108,13 @@ def assemble(
     home = []
     for a in assessments:
         aid, d = a["id"], a["definition"]
-        shutil.copytree(a["docs"], docs / aid)
+        # Hard links: mkdocs only reads the docs, and copying a country's pages costs minutes.
+        shutil.copytree(a["docs"], docs / aid, copy_function=_link_or_copy)
         old = site_dir / prev / aid / "data" if prev else None
         rep = diff.compare(old if old and old.exists() else None, docs / aid / "data")
-        (docs / aid / "changes" / "index.md").write_text(
+        changes = docs / aid / "changes" / "index.md"
+        changes.unlink(missing_ok=True)  # a link to build/<id>/docs: never write through it
+        changes.write_text(
             render("changes.md.j2", a=d, report=diff.render_md(rep, prev)), encoding="utf-8"
         )
         nav.append(_nav(aid, d, docs / aid))

@@ -16,8 +16,11 @@ from scripts.site.load import scrub_codes
 
 FIXED_DATE = dt.datetime(2000, 1, 1)
 # Columns that are codes or text even when they look like numbers (leading zeros matter).
+# Names and messages too: a school named «123» or «-3.5» stays that text, not a number.
 TEXT_COLS = {"municipality_code", "school_code", "code", "task", "result", "class", "variant", "topic",
-             "path", "sha256", "file", "cell", "mark"}  # fmt: skip
+             "path", "sha256", "file", "cell", "mark", "school_name", "municipality", "settlement",
+             "message", "sheet", "severity", "status", "risk_reasons", "objectivity_flags",
+             "suppressed"}  # fmt: skip
 # Columns of a group that stay visible when the group is hidden (who, not how well).
 KEEP = {"municipality_code", "municipality", "school_code", "school_name", "settlement", "status", "schools",
         "schools_accepted", "schools_rejected", "schools_missing", "schools_classified", "participants",
@@ -103,12 +106,21 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
     return out
 
 
+def _one_line_break(value):
+    """CR inside a cell as LF: the writer (lineterminator LF) quotes a cell with LF but NOT one with
+    a bare CR, which Excel and csv readers take for the end of the row — the rest of the cell would
+    start a new row unneutralised (`x\r=HYPERLINK(…)`)."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def csv_bytes(columns: list[str], rows: list[dict]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
     for r in rows:
-        w.writerow([csv_cell(r.get(c, "")) for c in columns])
+        w.writerow([_one_line_break(csv_cell(r.get(c, ""))) for c in columns])
     return buf.getvalue().encode("utf-8")
 
 

@@ -27,7 +27,8 @@ def _cell(value, digits: int | None) -> str:
         return _cell(value.item(), digits)
     if digits is not None and isinstance(value, int):
         return fmt(float(value), digits)
-    return str(value)
+    # csv does not quote a bare CR; a spreadsheet would end the row there. Line ends become LF.
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def to_csv_text(rows, columns: list[str], decimals: dict[str, int] | None = None) -> str:

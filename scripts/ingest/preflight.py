@@ -53,6 +53,9 @@ _COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
 _MINMAX = re.compile(rb'\b(min|max)\s*=\s*["\'](\d+)["\']')
 _V = re.compile(rb"<(?:\w+:)?v>([^<]+)</(?:\w+:)?v>", re.S)  # a non-empty value
 _F = re.compile(rb"<(?:\w+:)?f\b")
+# A cached empty string: LibreOffice stores =IF(…;"";…) as t="str" with <v></v>; openpyxl's
+# <v /> (no t) is a formula never calculated.
+_V_EMPTY = re.compile(rb"<(?:\w+:)?v></(?:\w+:)?v>")
 _ODS_LINKS = (b"<table:table-source", b"<table:cell-range-source", b"<table:dde-source")
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -297,7 +300,7 @@ def _scan_tokens(seg: bytes, sheet: SheetFindings, state: list, name: str) -> No
             v = _V.search(body)
             text = v.group(1).decode("utf-8", "replace").strip() if v else ""
             sheet.errors[(row, col)] = text[:20] or "#ОШИБКА"
-        elif not has_v:
+        elif not has_v and not (t and t.group(1) == b"str" and _V_EMPTY.search(body)):
             sheet.uncalculated.append((row, col))
     state[0], state[1] = row, col
 

@@ -856,8 +856,15 @@ def _sheet_notes(sheet: Sheet, file: str, out: Parsed, header_row) -> None:
             f"скрытые столбцы {_refs(cols)}; их данные учтены в обработке",
             "Покажите скрытые столбцы и проверьте их: лишние удалите",
         )
-    if sheet.uncalculated:
-        cells = [f"{col_letter(c)}{r}" for r, c in sheet.uncalculated]
+    # «Итого» and «Отметка» are only checked, never used: their formulas need no saved value.
+    informative = set()
+    if header_row is not None:
+        for offset, cell in enumerate(sheet.rows[header_row[0]]):
+            if isinstance(cell, str) and norm_label(cell) in ("итого", "отметка"):
+                informative.add(sheet.first_col + offset)
+    uncalculated = [(r, c) for r, c in sheet.uncalculated if c not in informative]
+    if uncalculated:
+        cells = [f"{col_letter(c)}{r}" for r, c in uncalculated]
         add(
             cells[0],
             "formula_no_value",

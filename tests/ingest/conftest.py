@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from scripts.common.config import load_assessment
+from tests.libreoffice import soffice_available, soffice_convert  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "config" / "assessments" / "math4-2021.yaml"
@@ -157,33 +155,3 @@ def school_book(path, definition, rows, code="0101", writer="xlsxwriter", header
     }
     builder = xlsxwriter_book if writer == "xlsxwriter" else openpyxl_book
     return builder(path, sheets, kw.get("origins"))
-
-
-def soffice_available() -> bool:
-    return shutil.which("soffice") is not None
-
-
-def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
-    """Convert with LibreOffice (own profile per call, so parallel tests do not clash)."""
-    profile = Path("/tmp") / f"lo_{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [
-                "soffice",
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--convert-to",
-                fmt,
-                "--outdir",
-                str(outdir),
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    out = outdir / (src.stem + "." + fmt.split(":")[0])
-    assert out.exists(), f"LibreOffice did not write {out}"
-    return out

@@ -4,8 +4,6 @@ template with openpyxl and to convert with LibreOffice."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +11,7 @@ import pytest
 
 from scripts.common.config import load_assessment, load_defaults, thresholds
 from scripts.templates.registry_reader import School
+from tests.libreoffice import soffice_convert  # noqa: F401  (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -64,31 +63,3 @@ def fill(path: Path, out: Path, students: list[dict], keep_formulas: bool = True
             ws.cell(r, cols["Итого"], sum(pts) if pts else None)
             ws.cell(r, cols["Отметка"], None)
     wb.save(out)
-
-
-def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
-    """Convert with LibreOffice headless (own user profile per call); returns the new file."""
-    profile = Path("/tmp") / f"lo_{uuid.uuid4().hex}"
-    outdir.mkdir(parents=True, exist_ok=True)
-    try:
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--convert-to",
-                fmt,
-                "--outdir",
-                str(outdir),
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    ext = fmt.split(":")[0]
-    out = outdir / f"{src.stem}.{ext}"
-    assert out.exists(), f"LibreOffice did not write {out}"
-    return out

@@ -110,7 +110,9 @@ TEMPLATE_PARTS: dict[str, bytes] = {
         "</styleSheet>"
     ).encode(),
 }
-SHEET_HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
+SHEET_HEAD = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
+)
 SHEET_TAIL = "</sheetData></worksheet>"
 LETTERS = [chr(65 + i) for i in range(26)]
 
@@ -294,8 +296,14 @@ def generate(scale: Scale, out: Path, seed: int = 1) -> dict:
     with open(raw / "registry.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(
-            ["Код МО", "Муниципалитет", "Код ОО", "Наименование ОО", "Тип местности",
-             "Обучающихся 4 классов"]
+            [
+                "Код МО",
+                "Муниципалитет",
+                "Код ОО",
+                "Наименование ОО",
+                "Тип местности",
+                "Обучающихся 4 классов",
+            ]
         )
         for s in registry:
             w.writerow([s.mo_code, s.mo_name, s.code, s.name, s.settlement, s.expected])

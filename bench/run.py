@@ -1,0 +1,333 @@
+"""Run the workflow on a synthetic campaign and measure every stage (SPEC §11).
+
+    python -m bench.run --scale region|10x|100x|country [--stages ingest,analyse,pages,site]
+                        [--regenerate] [--no-reruns] [--no-bare]
+    python -m bench.run --report          # docs/performance.md from bench/out/*.json
+
+Steps: generate bench/out/<scale>/ (bench.generate; kept between runs unless --regenerate),
+copy the workflow into it (Snakefile, rules, scripts, site_templates, config — as
+tests/e2e/conftest.py does), then
+
+1. cold run: results/, build/, site/, benchmarks/, logs/, .snakemake/ removed;
+   `snakemake --cores 2 <target>`; wall time of the whole command;
+2. per stage: Snakemake's benchmark file (benchmarks/<id>/<rule>.tsv: s, max_rss) and our own
+   sampler (psutil, every 0.2 s: the RSS summed over each job's process tree — Snakemake samples
+   only every 30 s after the first 30 s, so it can miss peaks of long jobs);
+3. re-run with nothing changed; 4. re-run after one corrected workbook (bench.generate.fix_one);
+5. a bare python-calamine read of every submitted workbook (both sheets, to_python), in one
+   process and in 2 processes, for the ratio ingest speed / bare read speed.
+
+Results go to bench/out/<scale>.json; --report turns all of them into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import psutil
+
+from bench.generate import ASSESSMENT_ID, OUT, ROOT, SCALES, describe, fix_one, generate
+
+WORKFLOW_PARTS = ["Snakefile", "rules", "scripts", "site_templates"]
+STATE = ["results", "build", "site", "benchmarks", "logs", ".snakemake"]
+RULES = ["ingest", "analyse", "report_forms", "pages", "vega_bundle", "site"]
+CORES = 2
+
+
+def snakemake_bin() -> str:
+    return str(Path(sys.executable).with_name("snakemake"))
+
+
+def targets(stages: list[str]) -> list[str]:
+    a = ASSESSMENT_ID
+    if "site" in stages:
+        return ["build/site.done", f"results/{a}/reports/.done"]
+    if "pages" in stages:
+        return [f"build/{a}/docs"]
+    if "analyse" in stages:
+        return [f"results/{a}/schools.csv"]
+    return [f"results/{a}/students.csv"]
+
+
+def make_project(root: Path) -> None:
+    """The workflow's code into `root` (beside the generated config/assessments and raw/)."""
+    for part in WORKFLOW_PARTS:
+        src, dst = ROOT / part, root / part
+        if src.is_dir():
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dst)
+    cfg = root / "config"
+    shutil.copytree(
+        ROOT / "config", cfg, dirs_exist_ok=True, ignore=shutil.ignore_patterns("assessments")
+    )
+    for stale in (cfg / "assessments").glob("*.yaml"):
+        if stale.stem != ASSESSMENT_ID:
+            stale.unlink()
+
+
+def clean(root: Path) -> None:
+    for part in STATE:
+        shutil.rmtree(root / part, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+class Sampler(threading.Thread):
+    """Peak RSS per Snakemake job (each child of the snakemake process, summed over its tree)
+    and of the whole tree, sampled every `interval` s."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.stop = threading.Event()
+        self.jobs: dict[int, dict] = {}  # child pid → {"cmd", "first", "last", "peak"}
+        self.total_peak = 0.0
+        self.t0 = time.perf_counter()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                total = self.root.memory_info().rss
+                children = self.root.children(recursive=False)
+            except psutil.Error:
+                break
+            now = time.perf_counter() - self.t0
+            for child in children:
+                try:
+                    tree = [child, *child.children(recursive=True)]
+                    rss = 0
+                    cmd = []
+                    for p in tree:
+                        try:
+                            rss += p.memory_info().rss
+                            cmd.append(" ".join(p.cmdline()))
+                        except psutil.Error:
+                            pass
+                except psutil.Error:
+                    continue
+                total += rss
+                job = self.jobs.setdefault(
+                    child.pid, {"cmd": "", "first": now, "last": now, "peak": 0}
+                )
+                job["last"] = now
+                job["peak"] = max(job["peak"], rss)
+                if len(" ".join(cmd)) > len(job["cmd"]):
+                    job["cmd"] = " ".join(cmd)
+            self.total_peak = max(self.total_peak, total)
+            self.stop.wait(self.interval)
+
+    def by_rule(self) -> dict[str, float]:
+        """Peak MiB per rule; the two `main.py` scripts are ingest then analyse (by start)."""
+        out: dict[str, float] = {}
+        mains = 0
+        for job in sorted(self.jobs.values(), key=lambda j: j["first"]):
+            cmd = job["cmd"]
+            if "report_main" in cmd:
+                rule = "report_forms"
+            elif "run_pages" in cmd:
+                rule = "pages"
+            elif "run_site" in cmd:
+                rule = "site"
+            elif "scripts.site.vendor" in cmd:
+                rule = "vega_bundle"
+            elif "main.py" in cmd:
+                rule = "ingest" if mains == 0 else "analyse"
+                mains += 1
+            else:
+                continue
+            out[rule] = max(out.get(rule, 0.0), job["peak"] / 2**20)
+        return out
+
+
+def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
+    """Runs snakemake in `root`; wall time, return code, sampled peaks, the log's tail."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    log = root / f"bench-{log_name}.log"
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [snakemake_bin(), "--cores", str(CORES), *tgts],
+            cwd=root,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        rc = proc.wait()
+    wall = time.perf_counter() - t0
+    sampler.stop.set()
+    sampler.join()
+    text = log.read_text(errors="replace")
+    return {
+        "wall_s": round(wall, 2),
+        "rc": rc,
+        "jobs_run": [
+            ln.split()[1].rstrip(":")
+            for ln in text.splitlines()
+            if ln.startswith(("rule ", "localrule "))
+        ],
+        "nothing_to_do": "Nothing to be done" in text,
+        "peak_mib": {k: round(v, 1) for k, v in sampler.by_rule().items()},
+        "tree_peak_mib": round(sampler.total_peak / 2**20, 1),
+        "log_tail": "" if rc == 0 else text[-3000:],
+    }
+
+
+def read_benchmarks(root: Path) -> dict[str, dict]:
+    out = {}
+    for rule in RULES:
+        for path in (
+            root / "benchmarks" / ASSESSMENT_ID / f"{rule}.tsv",
+            root / "benchmarks" / f"{rule}.tsv",
+        ):
+            if path.exists():
+                lines = path.read_text().splitlines()
+                head, last = lines[0].split("\t"), lines[-1].split("\t")
+                row = dict(zip(head, last, strict=False))
+
+                def num(key, row=row):
+                    try:
+                        return float(row[key])
+                    except (KeyError, ValueError):
+                        return None
+
+                out[rule] = {"s": num("s"), "max_rss": num("max_rss"), "cpu_time": num("cpu_time")}
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- bare read
+
+
+def _bare(path: str) -> int:
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(path)
+    n = 0
+    for name in wb.sheet_names:
+        n += len(wb.get_sheet_by_name(name).to_python(skip_empty_area=True))
+    wb.close()
+    return n
+
+
+def bare_read(root: Path) -> dict:
+    files = sorted(str(p) for p in (root / "raw" / ASSESSMENT_ID / "submissions").rglob("*.xlsx"))
+    t0 = time.perf_counter()
+    rows = sum(_bare(f) for f in files)
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=CORES) as pool:
+        rows2 = sum(pool.map(_bare, files, chunksize=32))
+    two = time.perf_counter() - t0
+    assert rows == rows2
+    return {
+        "files": len(files),
+        "rows": rows,
+        "one_proc_s": round(one, 2),
+        "two_proc_s": round(two, 2),
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "mem_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": model,
+        "python": platform.python_version(),
+        "snakemake": subprocess.run(
+            [snakemake_bin(), "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+        "load_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def bench(scale_name: str, stages: list[str], regenerate: bool, reruns: bool, bare: bool) -> dict:
+    scale = SCALES[scale_name]
+    root = OUT / scale_name
+    result: dict = {"scale": scale_name, "stages": stages, "machine": machine()}
+    root.mkdir(parents=True, exist_ok=True)
+    if regenerate or not (root / "raw" / ASSESSMENT_ID / "registry.csv").exists():
+        result["generate"] = generate(scale, root)
+    else:  # the defective file may have been corrected by an earlier run: restore it
+        previous = OUT / f"{scale_name}.json"
+        gen = json.loads(previous.read_text()).get("generate") if previous.exists() else None
+        result["generate"] = gen or describe(scale, root)
+        fix_one(root, scale, corrected=False)
+    print("generated:", result["generate"], flush=True)
+    make_project(root)
+    tgts = targets(stages)
+    clean(root)
+    cold = snakemake(root, tgts, "cold")
+    cold["benchmarks"] = read_benchmarks(root)
+    result["cold"] = cold
+    print("cold:", {k: v for k, v in cold.items() if k != "log_tail"}, flush=True)
+    if cold["rc"] != 0:
+        print(cold["log_tail"], flush=True)
+    if reruns and cold["rc"] == 0:
+        result["nothing_changed"] = snakemake(root, tgts, "nochange")
+        print("nothing changed:", result["nothing_changed"]["wall_s"], flush=True)
+        fixed = fix_one(root, scale)
+        one = snakemake(root, tgts, "onefix")
+        one["benchmarks"] = read_benchmarks(root)
+        one["file"] = str(fixed.relative_to(root))
+        result["one_corrected"] = one
+        print("one corrected:", {k: v for k, v in one.items() if k != "log_tail"}, flush=True)
+    if bare:
+        result["bare_read"] = bare_read(root)
+        print("bare read:", result["bare_read"], flush=True)
+    (OUT / f"{scale_name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Benchmark of the workflow (SPEC §11)")
+    ap.add_argument("--scale", choices=sorted(SCALES))
+    ap.add_argument("--stages", default="ingest,analyse,pages,site")
+    ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--no-reruns", action="store_true")
+    ap.add_argument("--no-bare", action="store_true")
+    ap.add_argument("--report", action="store_true", help="write docs/performance.md")
+    args = ap.parse_args(argv)
+    if args.scale:
+        bench(
+            args.scale,
+            [s.strip() for s in args.stages.split(",") if s.strip()],
+            args.regenerate,
+            not args.no_reruns,
+            not args.no_bare,
+        )
+    if args.report:
+        from bench.report import write_report
+
+        write_report()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,24 +7,14 @@ if Path(SITE_TARGET).exists() and not Path("site/versions.json").exists():
     Path(SITE_TARGET).unlink()
 
 
-rule vega_bundle:
-    """The vendored vega/vega-lite/vega-embed bundle (from vl-convert), written once."""
-    output:
-        "build/vendor/vega-embed.js",
-    log:
-        "logs/vega_bundle.log",
-    benchmark:
-        "benchmarks/vega_bundle.tsv"
-    script:
-        "../scripts/site/vendor.py"
-
-
 rule site:
     """One site version for all assessments; versions.json, index.html; unchanged inputs → no new version."""
     input:
         docs=expand("build/{assessment}/docs", assessment=ASSESSMENTS),
         manifests=expand("results/{assessment}/manifest.json", assessment=ASSESSMENTS),
-        bundle="build/vendor/vega-embed.js",
+        # vega + vega-lite + vega-embed, version-matched to Altair, committed (python -m
+        # scripts.site.vendor site_templates/vendor/vega-embed.js after upgrading altair/vl-convert).
+        bundle="site_templates/vendor/vega-embed.js",
     output:
         SITE_TARGET,
     log:

@@ -1,7 +1,10 @@
 """The ONE vendored chart bundle: vega + vega-lite + vega-embed from vl-convert, matched to the
 Vega-Lite version of the specs Altair writes (a classic script that sets window.vegaEmbed).
 
-    python -m scripts.site.vendor OUT.js
+    python -m scripts.site.vendor site_templates/vendor/vega-embed.js
+
+The bundle is committed (building it costs seconds of CPU on every cold run); a test checks it is
+exactly what the pinned vl-convert makes for Altair's Vega-Lite version.
 """
 
 import sys
@@ -31,7 +34,5 @@ def write_bundle(out: Path) -> int:
     return len(text)
 
 
-if "snakemake" in globals():  # rule vega_bundle
-    write_bundle(Path(globals()["snakemake"].output[0]))
-elif __name__ == "__main__":
+if __name__ == "__main__":
     print(write_bundle(Path(sys.argv[1])))

@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
-SMK_FLAGS ?= --quiet rules host
+# --rerun-incomplete: a run that was killed left half-written outputs; redo those jobs.
+SMK_FLAGS ?= --quiet rules host --rerun-incomplete
 
 .PHONY: site results test lint format serve templates diff bench unlock clean
 

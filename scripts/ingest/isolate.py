@@ -78,8 +78,21 @@ def worker_main() -> None:
             res = failed(path, file, "file_unreadable", f"файл не удалось обработать ({exc!r})")
         if res is None:
             res = failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory >> 20))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-        _write(out, (seq, res, peak))
+        _write(out, (seq, res, hwm_kib(os.getpid())))
+
+
+def hwm_kib(pid: int) -> int:
+    """Peak resident memory (VmHWM, KiB) of the process's own address space. Unlike ru_maxrss it
+    does not count the memory of the process the worker was started from (Linux carries that
+    across fork and exec), so it measures what reading the files cost. 0 once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 # --- the parent -----------------------------------------------------------------------------
@@ -161,16 +174,19 @@ class _Worker:
         return None
 
     def kill(self) -> int:
-        """Kill and reap; the peak RSS (KiB) of the process from wait4."""
+        """Kill and reap; the peak RSS (KiB) read just before the kill."""
+        peak = hwm_kib(self.proc.pid)
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
-        return self.reap()
+        self.reap()
+        return peak
 
     def reap(self) -> int:
+        """Reap a dead worker. Its peak is unknown (0): the memory cap (RLIMIT_AS) bounded it."""
         try:
-            _pid, _status, usage = os.wait4(self.proc.pid, 0)
-            self.proc.returncode = _status
-            return usage.ru_maxrss
+            _pid, status, _usage = os.wait4(self.proc.pid, 0)
+            self.proc.returncode = status
+            return 0
         except ChildProcessError:  # pragma: no cover
             return 0
         finally:

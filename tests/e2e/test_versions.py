@@ -359,3 +359,55 @@ def test_read_only_site_one_russian_line_previous_version_intact(interrupted):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert site_after == interrupted["before"]
     assert leftovers == []
+
+
+def _kill_when(root: Path, marker) -> bool:
+    """Start the workflow; SIGKILL its process group as soon as `marker(root)` is true."""
+    snakemake = Path(sys.executable).with_name("snakemake")
+    proc = subprocess.Popen(
+        [str(snakemake), "--cores", "2"], cwd=root, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    hit = False
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if marker(root):
+                hit = True
+                break
+            time.sleep(0.01)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return hit
+
+
+KILL_POINTS = {
+    # ingest has started (its log is open) but not finished
+    "ingest": lambda r: (r / "logs/e2e-test/ingest.log").exists(),
+    # the pages stage is writing build/<id>/docs
+    "pages": lambda r: (r / "build/e2e-test/docs").exists(),
+}
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_killed_at_other_stages_then_rerun_equals_uninterrupted(
+    point, pristine, corrected_xlsx, corrected, tmp_path
+):
+    """SIGKILL at another stage, then what the analyst does (`make unlock`, `make site`, which
+    passes --rerun-incomplete): the same versions and bytes as the uninterrupted run."""
+    root = copy_project(pristine, tmp_path / "p")
+    before = site_tree(root)
+    (root / "logs/e2e-test/ingest.log").unlink(missing_ok=True)  # the markers must be new
+    shutil.rmtree(root / "build" / "e2e-test", ignore_errors=True)
+    correct_workbook(root, corrected_xlsx)
+    _kill_when(root, KILL_POINTS[point])
+    assert site_tree(root) == before
+    ok(run_workflow(root, "--unlock"))
+    ok(run_workflow(root, "--rerun-incomplete"))
+    assert versions(root) == versions(corrected["root"])
+    a = {k: v[0] for k, v in snapshot(root).items()}
+    b = {k: v[0] for k, v in snapshot(corrected["root"]).items()}
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []

@@ -105,7 +105,8 @@ def test_worker_memory_cap_kills_only_that_file(tmp_path, demo):
     ]
     bad, good = process_all(items, demo, REGISTRY, limits, jobs=1)
     assert [p.code for p in bad.problems] == ["read_memory"] and bad.status == "rejected"
-    assert bad.parse_seconds < 5 and bad.worker_peak_mib <= 256 + 1
+    # The worker died at its cap (RLIMIT_AS); a dead process's peak cannot be read, so it is 0.
+    assert bad.parse_seconds < 5 and bad.worker_peak_mib == 0
     assert good.status == "accepted"
 
 

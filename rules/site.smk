@@ -25,7 +25,7 @@ rule site:
         assessments=ASSESSMENTS,
         definitions=DEFINITIONS,
         keep=config.get("site", {}).get("keep_versions", 0),
-        site_dir="site",
+        site_dir="site/",
         work="build/site-src",
     script:
         "../scripts/site/run_site.py"

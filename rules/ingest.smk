@@ -8,7 +8,6 @@ rule ingest:
     input:
         definition=definition_file,
         registry=registry_file,
-        submissions=submission_files,
         config="config/config.yaml",
     output:
         students="results/{assessment}/students.csv",
@@ -28,5 +27,6 @@ rule ingest:
             "expected_students_tolerance_pct", 10
         ),
         code_version=CODE_VERSION,
+        submissions=submissions_fingerprint,
     script:
         "../scripts/ingest/main.py"

@@ -176,7 +176,7 @@ def main(smk) -> None:
     run_ingest(
         definition_path=str(smk.input.definition),
         registry_path=str(smk.input.registry),
-        submission_paths=[str(p) for p in smk.input.submissions],
+        submission_paths=None,  # every file under raw/<id>/submissions/
         config_paths=[str(p) for p in config_paths],
         out=out,
         limits={**DEFAULT_LIMITS, **dict(smk.params.limits or {})},

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from defusedxml import ElementTree as SafeET
 
@@ -46,8 +47,8 @@ _TOKEN = re.compile(rb"<(?:\w+:)?(?:(row)\b([^>]*)>|c\b([^>]*?)(?:/>|>(.*?)</(?:
 _ATTR_R = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d*)["\']')
 _ATTR_T = re.compile(rb'\bt\s*=\s*["\'](\w+)["\']')
 _HIDDEN = re.compile(rb'\bhidden\s*=\s*["\'](?:1|true)["\']')
-_FASTROW = re.compile(rb'<c r="[A-Z]+(\d+)"[^>]*(?<!/)>')
-_FASTCOL = re.compile(rb'<c r="([A-Z]+)\d+"[^>]*(?<!/)>')
+# a cell that is not self-closing: (column letters, row digits)
+_FASTCELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*(?<!/)>')
 _PREFIXED = re.compile(rb"<\w+:(?:c|row)\b")
 _COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
 _MINMAX = re.compile(rb'\b(min|max)\s*=\s*["\'](\d+)["\']')
@@ -175,8 +176,8 @@ def _scan_plain(zf, info, findings: Findings, kind: str) -> None:
     tail = b""
     ods_content = kind == "ods"
     for chunk in _stream(zf, info):
-        buf = tail + chunk
-        if _DTD.search(buf):
+        buf = tail + chunk if tail else chunk
+        if b"<!" in buf and _DTD.search(buf):  # the regex only where a declaration may be
             raise _hostile_xml(info.filename)
         if ods_content and any(m in buf for m in _ODS_LINKS):
             findings.external_links = True
@@ -188,8 +189,8 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
     carry = b""
     state = [0, 0]  # current row, current column (for cells without a reference)
     for chunk in _stream(zf, info):
-        buf = carry + chunk
-        if _DTD.search(buf):
+        buf = carry + chunk if carry else chunk
+        if b"<!" in buf and _DTD.search(buf):
             raise _hostile_xml(info.filename)
         cut = max(buf.rfind(b"</row>") + 6, buf.rfind(b"</c>") + 4, _last_tag_end(buf))
         if cut <= 6:
@@ -199,7 +200,7 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
             continue
         _scan_segment(buf[:cut], sheet, state, name)
         carry = buf[cut:]
-    if _DTD.search(carry):
+    if b"<!" in carry and _DTD.search(carry):
         raise _hostile_xml(info.filename)
     _scan_segment(carry, sheet, state, name)
     if sheet.cells:
@@ -232,10 +233,11 @@ def _scan_segment(seg: bytes, sheet: SheetFindings, state: list, name: str) -> N
         return
     # fast path (every cell carries its reference; no error value, formula or hidden row):
     # only the extent of the non-empty cells
-    rows = list(map(int, _FASTROW.findall(seg)))  # rows of the cells that are not self-closing
-    if not rows:
+    cells = _FASTCELL.findall(seg)  # the cells that are not self-closing, in one pass
+    if not cells:
         return
-    letters = set(_FASTCOL.findall(seg))
+    rows = list(map(int, map(itemgetter(1), cells)))
+    letters = set(map(itemgetter(0), cells))
     hi_col = _col_index(max(letters, key=lambda a: (len(a), a)))
     lo_col = _col_index(min(letters, key=lambda a: (len(a), a)))
     _extend(sheet, min(rows), max(rows), lo_col, hi_col, len(rows), name)
@@ -247,7 +249,7 @@ def _needs_tokens(seg: bytes) -> bool:
         b't="e"' in seg
         or b"<f" in seg
         or b"hidden" in seg
-        or _PREFIXED.search(seg) is not None
+        or ((b":c" in seg or b":row" in seg) and _PREFIXED.search(seg) is not None)
         or seg.count(b"<c ") + seg.count(b"<c>") != seg.count(b'<c r="')
     )
 

@@ -146,6 +146,11 @@ def _mib(limits: dict) -> float:
 
 def sniff(data: bytes, limits: dict) -> str:
     """The real type of a workbook's bytes (`xlsx`, `ods`, `xls`) or a ReadError."""
+    return _sniff(data, limits)[0]
+
+
+def _sniff(data: bytes, limits: dict) -> tuple[str, zipfile.ZipFile | None]:
+    """`sniff`, plus the opened archive of a zip-based workbook (None for xls)."""
     max_bytes = _mib(limits) * 1024 * 1024
     if len(data) > max_bytes:
         raise ReadError(
@@ -164,7 +169,7 @@ def sniff(data: bytes, limits: dict) -> str:
                 "Файл защищён паролем (зашифрован), его невозможно прочитать. "
                 "Снимите пароль на открытие и пришлите файл заново",
             )
-        return "xls"
+        return "xls", None
     head = data[:512].lstrip().lower()
     what = "текстовый файл"
     if head.startswith((b"<html", b"<!doctype html")) or b"<table" in head:
@@ -182,7 +187,7 @@ def sniff(data: bytes, limits: dict) -> str:
     )
 
 
-def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> str:
+def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> tuple[str, zipfile.ZipFile]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -206,7 +211,7 @@ def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> str:
         )
     check_archive(infos, limits)
     if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names):
-        return "xlsx"
+        return "xlsx", zf
     if "mimetype" in names:
         try:
             mime = zf.read("mimetype").strip()
@@ -220,7 +225,7 @@ def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> str:
                 "Снимите пароль и пришлите файл заново",
             )
         if mime == ODS_MIME:
-            return "ods"
+            return "ods", zf
     what = "документ Word" if "word/document.xml" in names else "архив другого формата"
     raise ReadError(
         "file_unsupported",
@@ -340,13 +345,12 @@ def read_workbook(
     """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all)."""
     limits = limits or DEFAULT_LIMITS
     wanted = wanted or (lambda _name: True)
-    kind = sniff(data, limits)
+    kind, zf = _sniff(data, limits)
     findings = Findings()
-    if kind in ("xlsx", "ods"):
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):  # pragma: no cover
-            raise _unreadable(ValueError()) from None
+    zip_macros = False
+    if zf is not None:
+        # the same archive as sniff opened (no second parse of the central directory)
+        zip_macros = any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
         try:
             findings = inspect_zip(zf, kind, limits, wanted)
         except ReadError:
@@ -359,7 +363,10 @@ def read_workbook(
         if kind != "xlsx" or err.code != "file_unreadable":
             raise
         workbook = _read_openpyxl(data, kind, limits, wanted, findings)
-    workbook.macros = has_macros(data, kind) or findings.macros
+    if zf is None:
+        workbook.macros = has_macros(data, kind) or findings.macros
+    else:  # has_macros(data, kind) without opening the archive again
+        workbook.macros = zip_macros or findings.macros
     workbook.external_links = findings.external_links
     _apply_findings(workbook, findings)
     return workbook

@@ -46,10 +46,27 @@ def clean_text(value) -> str:
     return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
 
 
-def norm_label(value) -> str:
-    """A label/sheet name/header for matching: case, spaces, trailing colon, look-alikes ignored."""
+def _norm_label(value) -> str:
     text = clean_text(value).rstrip(":").rstrip().upper().translate(_LOOKALIKE)
     return text.replace("Ё", "Е").casefold()
+
+
+_NORM_CACHE: dict[str, str] = {}  # labels, headers and sheet names repeat across files
+_NORM_CACHE_MAX = 4096
+
+
+def norm_label(value) -> str:
+    """A label/sheet name/header for matching: case, spaces, trailing colon, look-alikes ignored."""
+    if value.__class__ is not str:
+        return _norm_label(value)
+    hit = _NORM_CACHE.get(value)
+    if hit is None:
+        hit = _norm_label(value)
+        if len(value) <= 200:
+            if len(_NORM_CACHE) >= _NORM_CACHE_MAX:
+                _NORM_CACHE.clear()
+            _NORM_CACHE[value] = hit
+    return hit
 
 
 def is_empty(value) -> bool:
@@ -562,6 +579,8 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
     class_of = _cached(parse_class, grade)
     variant_of = _cached(parse_variant, variants)
     absent_of = _cached(parse_absent_value)
+    by_max = {m: _cached(parse_points, m) for m in set(maxima)}
+    points_of = [by_max[m] for m in maxima]
     empty_tasks = dict.fromkeys(task_keys)
     school = out.school_code
 
@@ -675,7 +694,7 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
                 if absent is None and (raw == "" or is_empty(raw)):
                     points.append(None)
                     continue
-                value, err = parse_points(raw, maxima[k])
+                value, err = points_of[k](raw)
                 if err:
                     bad = True
                     add(at(j, row), err, *_points_text(err, raw, task_ids[k], maxima[k]))
@@ -727,7 +746,11 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
         out.students.append(record)
         if c_total is not None:
             raw = cells[c_total]
-            if not (raw == "" or is_empty(raw)) and parse_whole(raw) != total:
+            if raw.__class__ is float and raw.is_integer():  # the common case
+                wrong = int(raw) != total
+            else:
+                wrong = not (raw == "" or is_empty(raw)) and parse_whole(raw) != total
+            if wrong:
                 add(
                     at(c_total, row),
                     "total_mismatch",
@@ -736,7 +759,11 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
                 )
         if c_mark is not None and marks:
             raw = cells[c_mark]
-            if not (raw == "" or is_empty(raw)) and parse_whole(raw) != mark:
+            if raw.__class__ is float and raw.is_integer():  # the common case
+                wrong = int(raw) != mark
+            else:
+                wrong = not (raw == "" or is_empty(raw)) and parse_whole(raw) != mark
+            if wrong:
                 add(
                     at(c_mark, row),
                     "mark_mismatch",

@@ -59,7 +59,8 @@ def submissions_fingerprint(wildcards):
 
     A param, not one input per workbook: adding, removing or changing a file re-runs ingest all
     the same, while Snakemake's job graph stays small (an input per file costs ≈1.5 ms each in
-    the DAG: a minute for a country's 40 000 workbooks). Ingest hashes the contents itself."""
+    the DAG: a minute for a country's 40 000 workbooks). Ingest hashes the contents itself.
+    """
     root = Path(f"raw/{wildcards.assessment}/submissions")
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):

@@ -20,16 +20,12 @@ def served_site(tmp_path_factory):
     from scripts.site.load import read_results
     from scripts.site.pages import Site, build_pages
     from scripts.site.serve import make_server
-    from scripts.site.vendor import write_bundle
     from tests.site import sitefix
 
     tmp = tmp_path_factory.mktemp("browser")
     a = sitefix.definition()
     th = sitefix.config_thresholds(a)
-    bundle = ROOT / "build" / "vendor" / "vega-embed.js"
-    if not bundle.exists():
-        bundle = tmp / "vega-embed.js"
-        write_bundle(bundle)
+    bundle = ROOT / "site_templates" / "vendor" / "vega-embed.js"
     site = tmp / "site"
     results = {}
     for i, (seed, version) in enumerate(((1, "111111111111"), (2, "222222222222"))):

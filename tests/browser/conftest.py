@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -65,8 +66,8 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, served_site):
+@contextlib.contextmanager
+def recording_page(browser):
     """A page that records console errors, page errors, dialogs and every request's URL."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
@@ -80,5 +81,13 @@ def page(browser, served_site):
         d.dismiss()
 
     pg.on("dialog", on_dialog)
-    yield pg
-    ctx.close()
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(browser, served_site):
+    with recording_page(browser) as pg:
+        yield pg

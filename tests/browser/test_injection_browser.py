@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from tests.browser.conftest import recording_page
 from tests.e2e.conftest import run_workflow
 from tests.e2e.test_injection_privacy import BIDI, ID, MO, H, build_injection_project, shown
 
@@ -33,20 +34,8 @@ def inj_site(tmp_path_factory, browser):  # `browser` first: skips before the bu
 
 @pytest.fixture
 def pg(browser, inj_site):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = ctx.new_page()
-    page.errors, page.requests, page.dialogs = [], [], []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-
-    def on_dialog(d):
-        page.dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    yield page
-    ctx.close()
+    with recording_page(browser) as page:
+        yield page
 
 
 def _check_clean(page, s):

@@ -10,13 +10,11 @@ password).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 
-import xlsxwriter
-
 from scripts.common.numfmt import round_half_up
+from scripts.templates.school_template import doc_date, text_workbook
 
 SHEET_REPORT = "Отчёт"
 SHEET_FIGURES = "Показатели"
@@ -295,19 +293,8 @@ def build_report(
 ) -> bytes:
     """The report form of one municipality as XLSX bytes (deterministic)."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    try:
-        created = dt.datetime.fromisoformat(str(definition.get("date")))
-    except ValueError:
-        created = dt.datetime(2000, 1, 1)
+    wb = text_workbook(buf)
+    created = doc_date(definition)
     wb.set_properties(
         {
             "title": f"Отчёт МО {mo.get('municipality_code', '')}",

@@ -99,7 +99,21 @@ def layout_for(definition: dict) -> Layout:
     )
 
 
-def _doc_date(definition: dict) -> dt.datetime:
+def text_workbook(buf) -> xlsxwriter.Workbook:
+    """An in-memory xlsxwriter workbook that writes every string as text (never a number, formula
+    or link): names from the registry must not become formulas."""
+    return xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+
+
+def doc_date(definition: dict) -> dt.datetime:
     """The workbook's creation time: the assessment's date at midnight (fixed, so bytes are stable)."""
     try:
         return dt.datetime.fromisoformat(str(definition["date"]))
@@ -214,16 +228,8 @@ def build_school_workbook(
     layout = layout or layout_for(definition)
     school = clean_school(school)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    created = _doc_date(definition)
+    wb = text_workbook(buf)
+    created = doc_date(definition)
     wb.set_properties(
         {
             "title": f"{definition['title']} — {school.school_code}",

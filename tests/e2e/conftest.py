@@ -68,23 +68,33 @@ SCHOOL_0102 = [
 ]
 
 
-def write_workbook(path: Path, school_code: str, rows, template="e2e-test-v1") -> None:
+def write_workbook(
+    path: Path,
+    school_code: str,
+    rows,
+    template="e2e-test-v1",
+    name="",
+    mo="",
+    extra_header=None,
+) -> None:
+    """A template-v1 workbook; `extra_header` adds one more column (filled with "x")."""
     wb = openpyxl.Workbook()
     title = wb.active
     title.title = "Титул"
     for label, value in [
         ("Код ОО", school_code),
-        ("Наименование ОО", ""),
-        ("Муниципалитет", ""),
+        ("Наименование ОО", name),
+        ("Муниципалитет", mo),
         ("Шаблон", template),
     ]:
         title.append([label, value])
     sheet = wb.create_sheet("Результаты")
     sheet.append(["Результаты проверочной работы"])
-    sheet.append(HEADER)
+    extra = [extra_header] if extra_header else []
+    sheet.append(HEADER + extra)
     for n, (code, cls, variant, absent, points) in enumerate(rows, start=1):
         total = None if points[0] is None else sum(points)
-        sheet.append([n, code, cls, variant, absent, *points, total])
+        sheet.append([n, code, cls, variant, absent, *points, total] + ["x"] * len(extra))
     # Same content → same bytes (fixed document dates and zip entry times), so two projects made
     # by make_project have identical inputs and hence the same version id.
     wb.properties.created = wb.properties.modified = dt.datetime(2022, 4, 21)

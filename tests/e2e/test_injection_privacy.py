@@ -8,7 +8,6 @@ site/ by `snakemake`; then every built page, chart spec and download is checked.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
 import json
@@ -20,12 +19,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.writer.excel import ExcelWriter
 
 from scripts.common.csvio import read_csv
-from scripts.demo.workbooks import normalise_zip
 from scripts.site.escape import slug
-from tests.e2e.conftest import ASSESSMENT, make_project, run_workflow
+from tests.e2e.conftest import ASSESSMENT, make_project, run_workflow, write_workbook
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e_injection")]
 
@@ -83,7 +80,6 @@ CLASSES = {
     "0301": [("4А", 7)],
 }
 DUPLICATE = "STU-7f3a-0999"  # the duplicated code of the rejected workbook 0202
-HEADER = ["№", "Код участника", "Класс", "Вариант", "Отсутствовал", "1", "2", "3.1", "4", "Итого"]
 
 
 def student_rows(school: str, start: int, rng: random.Random) -> list[tuple]:
@@ -95,29 +91,6 @@ def student_rows(school: str, start: int, rng: random.Random) -> list[tuple]:
             pts = [rng.randint(0, 1), rng.randint(0, 2), rng.randint(0, 1), rng.randint(0, 2)]
             rows.append((f"STU-7f3a-{n:04d}", cls, 1 + n % 2, "", pts))
     return rows
-
-
-def write_workbook(path: Path, code: str, rows, name="", mo="", extra_header=None) -> None:
-    wb = openpyxl.Workbook()
-    title = wb.active
-    title.title = "Титул"
-    for label, value in [("Код ОО", code), ("Наименование ОО", name), ("Муниципалитет", mo),
-                         ("Шаблон", "e2e-test-v1")]:  # fmt: skip
-        title.append([label, value])
-    sheet = wb.create_sheet("Результаты")
-    sheet.append(["Результаты проверочной работы"])
-    sheet.append(HEADER + ([extra_header] if extra_header else []))
-    for n, (scode, cls, variant, absent, points) in enumerate(rows, start=1):
-        total = None if points[0] is None else sum(points)
-        sheet.append(
-            [n, scode, cls, variant, absent, *points, total] + (["x"] if extra_header else [])
-        )
-    wb.properties.created = wb.properties.modified = dt.datetime(2022, 4, 21)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(normalise_zip(buf.getvalue()))
 
 
 def build_injection_project(root: Path) -> dict:

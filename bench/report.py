@@ -1,17 +1,19 @@
 """docs/performance.md's measured part from bench/out/<scale>.json (between the markers
-`<!-- bench:begin -->` and `<!-- bench:end -->`; the prose around them is kept)."""
+`<!-- bench:begin -->` and `<!-- bench:end -->`; the prose around them is kept), and the growth
+chart docs/performance-growth.svg (Altair, rendered offline by vl-convert)."""
 
 from __future__ import annotations
 
 import json
 
-from bench.generate import OUT, ROOT, SCALES
+from bench.generate import OUT, ROOT
 
 DOC = ROOT / "docs" / "performance.md"
+CHART = ROOT / "docs" / "performance-growth.svg"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-ORDER = ["region", "10x", "100x", "country", "region-oldcode", "10x-oldcode"]
-STAGES = ["ingest", "analyse", "report_forms", "pages", "vega_bundle", "site"]
-COUNTRY = SCALES["country"]
+ORDER = ["region", "10x", "100x", "country"]
+STAGES = ["ingest", "analyse", "report_forms", "pages", "site"]
+COUNTRY_STUDENTS = 1_500_000
 
 
 def load() -> dict[str, dict]:
@@ -23,19 +25,12 @@ def load() -> dict[str, dict]:
     return out
 
 
-def stage(run: dict, rule: str) -> tuple[float | None, float | None]:
-    """(wall s, peak MiB) of one rule in the cold run: Snakemake's s; the larger of Snakemake's
-    max_rss and our sampler's peak."""
-    cold = run.get("cold", {})
-    b = cold.get("benchmarks", {}).get(rule)
-    if not b:
-        return None, None
-    peak = max(b.get("max_rss") or 0, cold.get("peak_mib", {}).get(rule) or 0)
-    return b["s"], peak or None
+def stage(run: dict, name: str, phase: str = "cold") -> dict | None:
+    return (run.get(phase) or {}).get("benchmarks", {}).get(name)
 
 
 def fmt(x, nd=1) -> str:
-    return "—" if x is None else f"{x:.{nd}f}"
+    return "—" if x is None else f"{x:,.{nd}f}".replace(",", " ")
 
 
 def fit(points: list[tuple[float, float]]) -> tuple[float, float] | None:
@@ -52,134 +47,135 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float] | None:
     return my - b * mx, b
 
 
+def _row(label: str, runs: dict, fn) -> str:
+    cells = []
+    for r in runs.values():
+        try:
+            cells.append(fn(r))
+        except (KeyError, TypeError, ZeroDivisionError):
+            cells.append("—")
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def measured(runs: dict[str, dict]) -> str:
-    lines: list[str] = []
-    any_run = next(iter(runs.values()))
-    m = any_run["machine"]
-    lines += [
+    m = next(iter(runs.values()))["machine"]
+    head = "| | " + " | ".join(runs) + " |"
+    rule = "|---|" + "--:|" * len(runs)
+    lines = [
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_gib']} GiB RAM, Python {m['python']}, "
-        f"Snakemake {m['snakemake']}; `snakemake --cores 2`. Load average when each run "
-        "started (other work shares the CPUs): "
+        f"Snakemake {m['snakemake']}; `snakemake --cores 2`. Load average (1 min) when each run "
+        "started: "
         + ", ".join(f"{k} {v['machine']['load_at_start'][0]}" for k, v in runs.items())
         + ".",
         "",
         "### Campaigns",
         "",
-        "| scale | schools | municipalities | files | students | MiB of xlsx | generation s |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        head,
+        rule,
     ]
-    for name, r in runs.items():
-        g = r.get("generate") or {}
-        lines.append(
-            f"| {name} | {g.get('schools', '—')} | {g.get('municipalities', '—')} | "
-            f"{g.get('files', '—')} | {g.get('students', '—')} | {g.get('mib', '—')} | "
-            f"{g.get('seconds') or '—'} |"
-        )
+    for label, key in (("schools in the registry", "schools"), ("municipalities", "municipalities"),
+                       ("workbooks", "files"), ("students", "students"), ("MiB of xlsx", "mib")):  # fmt: skip
+        lines.append(_row(label, runs, lambda r, key=key: str(r["generate"][key])))
     lines += [
         "",
-        "### Cold run per stage: wall s / peak RSS MiB",
+        "### Cold run, per stage",
         "",
-        "Wall: Snakemake's benchmark file (`benchmarks/<id>/<rule>.tsv`, column `s`). Peak RSS:"
-        " the larger of Snakemake's `max_rss` and our 0.2 s sampler, summed over the job's"
-        " process tree (ingest's worker processes included).",
+        "Per stage: wall s (the union of its jobs' run times) · jobs · CPU s (summed) · peak RSS of "
+        "its largest job, MiB (Snakemake's benchmark files). Stages: ingest = `ingest_batch` × n + "
+        "`ingest`; site = `site_project` + `site_shard` × n + `site`.",
         "",
-        "| stage | " + " | ".join(runs) + " |",
-        "|---|" + "--:|" * len(runs),
+        head.replace("| |", "| stage |"),
+        rule,
     ]
-    for rule in STAGES:
-        cells = []
-        for r in runs.values():
-            s, p = stage(r, rule)
-            cells.append("—" if s is None else f"{fmt(s)} / {fmt(p, 0)}")
-        lines.append(f"| {rule} | " + " | ".join(cells) + " |")
-    rows = {
-        "stages run": lambda r: ", ".join(r["stages"]),
-        "cold end to end, wall s (whole `snakemake` command)": lambda r: (
-            fmt(r["cold"]["wall_s"])
-            + ("" if r["cold"]["rc"] == 0 else f" ({r['cold'].get('note') or 'failed'})")
-        ),
-        "… outside the job chain (Snakemake start-up, DAG, job launch), s": lambda r: fmt(
-            r["cold"]["wall_s"]
-            - sum(
-                b["s"] or 0
-                for rule, b in r["cold"].get("benchmarks", {}).items()
-                if rule != "vega_bundle"  # runs beside ingest/analyse
-            )
-        ),
-        "peak RSS of the whole process tree, MiB": lambda r: fmt(r["cold"]["tree_peak_mib"], 0),
-        "re-run, nothing changed, s": lambda r: fmt(r.get("nothing_changed", {}).get("wall_s")),
-        "re-run after one corrected workbook, s": lambda r: fmt(
-            r.get("one_corrected", {}).get("wall_s")
-        ),
-        "… as % of cold": lambda r: (
-            fmt(100 * r["one_corrected"]["wall_s"] / r["cold"]["wall_s"], 0)
-            if "one_corrected" in r
-            else "—"
-        ),
-        "… jobs re-run": lambda r: (
-            ", ".join(x.rstrip(":") for x in r.get("one_corrected", {}).get("jobs_run", [])) or "—"
-        ),
-        "bare calamine read of all files, 1 process, s": lambda r: fmt(
-            r.get("bare_read", {}).get("one_proc_s"), 2
-        ),
-        "bare calamine read, 2 processes, s": lambda r: fmt(
-            r.get("bare_read", {}).get("two_proc_s"), 2
-        ),
-        "ingest speed / bare read speed (1 process)": lambda r: (
-            fmt(r["bare_read"]["one_proc_s"] / stage(r, "ingest")[0], 2)
-            if "bare_read" in r and stage(r, "ingest")[0]
-            else "—"
-        ),
-    }
-    lines += ["", "### End to end, re-runs, bare read", "", "| | " + " | ".join(runs) + " |"]
-    lines.append("|---|" + "--:|" * len(runs))
-    for label, fn in rows.items():
-        val = []
-        for r in runs.values():
-            try:
-                val.append(fn(r))
-            except (KeyError, TypeError, ZeroDivisionError):
-                val.append("—")
-        lines.append(f"| {label} | " + " | ".join(val) + " |")
+    for name in STAGES:
+        lines.append(_row(name, runs, lambda r, name=name: (
+            "{} s · {} · {} · {}".format(fmt(b["wall_s"]), b["jobs"], fmt(b["cpu_s"]), fmt(b["max_rss_mib"], 0))
+            if (b := stage(r, name)) else "—")))  # fmt: skip
 
-    # the curve: seconds per 10 000 students, and a linear fit → country
+    def ratio(r):
+        return 100 * r["one_corrected"]["wall_s"] / r["cold"]["wall_s"]
+
+    def rerun_stages(r):
+        b = r["one_corrected"]["benchmarks"]
+        return "; ".join(f"{k} {fmt(v['wall_s'])} s ({v['jobs']} jobs)" for k, v in b.items())
+
+    def ingest_ratio(r, procs):
+        bare = r["bare_read"]["one_proc_s" if procs == 1 else "two_proc_s"]
+        ing = stage(r, "ingest")
+        return fmt(bare / (ing["cpu_s"] if procs == 1 else ing["wall_s"]), 2)
+
     lines += [
         "",
-        "### Growth (seconds per 10 000 students; constant = linear) and the country estimate",
+        "### End to end, re-runs, bare read",
         "",
-        "| stage | "
-        + " | ".join(runs)
-        + " | fit (current code) t = a + b·students | country (1.5 M) |",
+        head,
+        rule,
+        _row("cold end to end, wall s (the whole `snakemake` command)", runs, lambda r: fmt(r["cold"]["wall_s"])),
+        _row("peak RSS of the whole process tree, MiB", runs, lambda r: fmt(r["cold"]["tree_peak_mib"], 0)),
+        _row("re-run, nothing changed, s", runs, lambda r: fmt(r["nothing_changed"]["wall_s"])),
+        _row("re-run after one corrected workbook, s", runs, lambda r: fmt(r["one_corrected"]["wall_s"])),
+        _row("… as % of cold", runs, lambda r: fmt(ratio(r), 0)),
+        _row("… stages re-run (wall, jobs)", runs, rerun_stages),
+        _row("bare python-calamine read of every workbook, 1 process, s", runs, lambda r: fmt(r["bare_read"]["one_proc_s"], 2)),
+        _row("… 2 processes, s", runs, lambda r: fmt(r["bare_read"]["two_proc_s"], 2)),
+        _row("ingest speed / bare read speed, CPU s (1 process)", runs, lambda r: ingest_ratio(r, 1)),
+        _row("ingest speed / bare read speed, wall s (2 processes)", runs, lambda r: ingest_ratio(r, 2)),
+    ]  # fmt: skip
+
+    lines += [
+        "",
+        "### Growth: seconds per 10 000 students (constant = linear)",
+        "",
+        "| stage | " + " | ".join(runs) + " | fit t = a + b·students (wall s) | country (1.5 M) |",
         "|---|" + "--:|" * (len(runs) + 2),
     ]
-    for rule in STAGES:
-        if rule == "vega_bundle":  # one-off, independent of scale
-            continue
+    for name in STAGES:
         pts, cells = [], []
         for r in runs.values():
-            s, _ = stage(r, rule)
-            students = (r.get("generate") or {}).get("students")
-            if s is None or not students:
+            b, students = stage(r, name), r["generate"]["students"]
+            if not b:
                 cells.append("—")
                 continue
-            if "oldcode" not in r["scale"]:  # fit the current code only
-                pts.append((students, s))
-            cells.append(fmt(s / students * 10_000, 2))
-        if not pts:
-            continue
+            pts.append((students, b["wall_s"]))
+            cells.append(fmt(b["wall_s"] / students * 10_000, 2))
         f = fit(pts)
-        country_students = 1_500_000
-        measured_country = "country" in runs and stage(runs["country"], rule)[0] is not None
-        if f:
-            est = f[0] + f[1] * country_students
-            fit_txt = f"{f[0]:.1f} + {f[1] * 10_000:.2f}·(students/10⁴)"
-            est_txt = f"{est:.0f} s" + (
-                " (measured above)" if measured_country else " (extrapolated)"
-            )
-        else:
-            fit_txt, est_txt = "—", "—"
-        lines.append(f"| {rule} | " + " | ".join(cells) + f" | {fit_txt} | {est_txt} |")
+        if not f:
+            continue
+        measured_country = "country" in runs and stage(runs["country"], name)
+        est = "measured: " + fmt(stage(runs["country"], name)["wall_s"], 0) + " s" if measured_country \
+            else f"{f[0] + f[1] * COUNTRY_STUDENTS:.0f} s (extrapolated)"  # fmt: skip
+        lines.append(
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {f[0]:.1f} + {f[1] * 10_000:.2f}·(students/10⁴) | {est} |"
+        )
+    lines += ["", "![Stage wall time against students, log-log](performance-growth.svg)"]
     return "\n".join(lines)
+
+
+def growth_chart(runs: dict[str, dict]) -> str:
+    """Wall s per stage against students (log-log; a straight line of slope 1 = linear)."""
+    import altair as alt
+    import vl_convert
+
+    rows = []
+    for scale, r in runs.items():
+        for name in STAGES:
+            if b := stage(r, name):
+                rows.append({"scale": scale, "students": r["generate"]["students"], "stage": name,
+                             "seconds": max(b["wall_s"], 0.01)})  # fmt: skip
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="Время стадий (холодный запуск), 2 ядра")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("students:Q", scale=alt.Scale(type="log"), title="участников"),
+            y=alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="секунд"),
+            color=alt.Color("stage:N", title="стадия"),
+            tooltip=["scale:N", "stage:N", "seconds:Q"],
+        )
+        .properties(width=520, height=320)
+    )
+    return vl_convert.vegalite_to_svg(chart.to_dict())
 
 
 def write_report() -> None:
@@ -194,7 +190,8 @@ def write_report() -> None:
         DOC.write_text(head + block + tail, encoding="utf-8")
     else:
         DOC.write_text(f"# Performance\n\n## Measured\n\n{block}\n", encoding="utf-8")
-    print(f"wrote {DOC}")
+    CHART.write_text(growth_chart(runs), encoding="utf-8")
+    print(f"wrote {DOC} and {CHART}")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ tests/e2e/conftest.py does), then
 
 1. cold run: results/, build/, site/, benchmarks/, logs/, .snakemake/ removed;
    `snakemake --cores 2 <target>`; wall time of the whole command;
-2. per stage: Snakemake's benchmark file (benchmarks/<id>/<rule>.tsv: s, max_rss) and our own
-   sampler (psutil, every 0.2 s: the RSS summed over each job's process tree — Snakemake samples
-   only every 30 s after the first 30 s, so it can miss peaks of long jobs);
+2. per stage (its jobs: e.g. ingest = every `ingest_batch` + `ingest`): Snakemake's benchmark
+   files (s, cpu_time, max_rss per job; the file's mtime is the job's end, so the stage's wall
+   time is the union of the jobs' intervals) and our own sampler of the whole process tree
+   (psutil, every 0.2 s — Snakemake samples only every 30 s after the first 30 s);
 3. re-run with nothing changed; 4. re-run after one corrected workbook (bench.generate.fix_one);
 5. a bare python-calamine read of every submitted workbook (both sheets, to_python), in one
    process and in 2 processes, for the ratio ingest speed / bare read speed.
@@ -23,6 +24,7 @@ Results go to bench/out/<scale>.json; --report turns all of them into docs/perfo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -40,7 +42,14 @@ from bench.generate import ASSESSMENT_ID, OUT, ROOT, SCALES, describe, fix_one, 
 
 WORKFLOW_PARTS = ["Snakefile", "rules", "scripts", "site_templates"]
 STATE = ["results", "build", "site", "benchmarks", "logs", ".snakemake"]
-RULES = ["ingest", "analyse", "report_forms", "pages", "vega_bundle", "site"]
+# Stage → its jobs' benchmark files (rules/*.smk `benchmark:`), {a} = the assessment id.
+STAGE_FILES = {
+    "ingest": ["{a}/ingest/batch-*.tsv", "{a}/ingest.tsv"],
+    "analyse": ["{a}/analyse.tsv"],
+    "report_forms": ["{a}/report_forms.tsv"],
+    "pages": ["{a}/pages.tsv"],
+    "site": ["site_project.tsv", "site_shard/*.tsv", "site.tsv"],
+}
 CORES = 2
 
 
@@ -86,71 +95,28 @@ def clean(root: Path) -> None:
 
 
 class Sampler(threading.Thread):
-    """Peak RSS per Snakemake job (each child of the snakemake process, summed over its tree)
-    and of the whole tree, sampled every `interval` s."""
+    """Peak RSS of the whole Snakemake process tree (every job's processes summed), sampled every
+    `interval` s (Snakemake's own per-job max_rss samples only every 30 s after the first 30 s)."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
         self.interval = interval
         self.stop = threading.Event()
-        self.jobs: dict[int, dict] = {}  # child pid → {"cmd", "first", "last", "peak"}
         self.total_peak = 0.0
-        self.t0 = time.perf_counter()
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                total = self.root.memory_info().rss
-                children = self.root.children(recursive=False)
+                tree = [self.root, *self.root.children(recursive=True)]
             except psutil.Error:
                 break
-            now = time.perf_counter() - self.t0
-            for child in children:
-                try:
-                    tree = [child, *child.children(recursive=True)]
-                    rss = 0
-                    cmd = []
-                    for p in tree:
-                        try:
-                            rss += p.memory_info().rss
-                            cmd.append(" ".join(p.cmdline()))
-                        except psutil.Error:
-                            pass
-                except psutil.Error:
-                    continue
-                total += rss
-                job = self.jobs.setdefault(
-                    child.pid, {"cmd": "", "first": now, "last": now, "peak": 0}
-                )
-                job["last"] = now
-                job["peak"] = max(job["peak"], rss)
-                if len(" ".join(cmd)) > len(job["cmd"]):
-                    job["cmd"] = " ".join(cmd)
+            total = 0
+            for proc in tree:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
             self.total_peak = max(self.total_peak, total)
             self.stop.wait(self.interval)
-
-    def by_rule(self) -> dict[str, float]:
-        """Peak MiB per rule; the two `main.py` scripts are ingest then analyse (by start)."""
-        out: dict[str, float] = {}
-        mains = 0
-        for job in sorted(self.jobs.values(), key=lambda j: j["first"]):
-            cmd = job["cmd"]
-            if "report_main" in cmd:
-                rule = "report_forms"
-            elif "run_pages" in cmd:
-                rule = "pages"
-            elif "run_site" in cmd:
-                rule = "site"
-            elif "scripts.site.vendor" in cmd:
-                rule = "vega_bundle"
-            elif "main.py" in cmd:
-                rule = "ingest" if mains == 0 else "analyse"
-                mains += 1
-            else:
-                continue
-            out[rule] = max(out.get(rule, 0.0), job["peak"] / 2**20)
-        return out
 
 
 def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
@@ -159,6 +125,7 @@ def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
     env.pop("PYTHONPATH", None)
     log = root / f"bench-{log_name}.log"
     t0 = time.perf_counter()
+    started = time.time()
     with open(log, "w") as fh:
         proc = subprocess.Popen(
             [snakemake_bin(), "--cores", str(CORES), *tgts],
@@ -183,32 +150,52 @@ def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
             if ln.startswith(("rule ", "localrule "))
         ],
         "nothing_to_do": "Nothing to be done" in text,
-        "peak_mib": {k: round(v, 1) for k, v in sampler.by_rule().items()},
         "tree_peak_mib": round(sampler.total_peak / 2**20, 1),
+        "started": started,
         "log_tail": "" if rc == 0 else text[-3000:],
     }
 
 
-def read_benchmarks(root: Path) -> dict[str, dict]:
+def _tsv_row(path: Path) -> dict[str, float | None]:
+    lines = path.read_text().splitlines()
+    row = dict(zip(lines[0].split("\t"), lines[-1].split("\t"), strict=False))
+    out: dict[str, float | None] = {}
+    for key in ("s", "max_rss", "cpu_time"):
+        try:
+            out[key] = float(row[key])
+        except (KeyError, ValueError):
+            out[key] = None
+    return out
+
+
+def read_benchmarks(root: Path, since: float = 0.0) -> dict[str, dict]:
+    """Per stage, from Snakemake's benchmark files of the jobs that ended after `since`:
+    jobs, wall (the union of the jobs' [end − s, end] intervals: parallel jobs overlap), summed
+    job seconds and CPU seconds, and the largest job's max_rss (MiB)."""
     out = {}
-    for rule in RULES:
-        for path in (
-            root / "benchmarks" / ASSESSMENT_ID / f"{rule}.tsv",
-            root / "benchmarks" / f"{rule}.tsv",
-        ):
-            if path.exists():
-                lines = path.read_text().splitlines()
-                head, last = lines[0].split("\t"), lines[-1].split("\t")
-                row = dict(zip(head, last, strict=False))
-
-                def num(key, row=row):
-                    try:
-                        return float(row[key])
-                    except (KeyError, ValueError):
-                        return None
-
-                out[rule] = {"s": num("s"), "max_rss": num("max_rss"), "cpu_time": num("cpu_time")}
-                break
+    bench_dir = root / "benchmarks"
+    for stage, patterns in STAGE_FILES.items():
+        spans, job_s, cpu, rss = [], 0.0, 0.0, 0.0
+        for pattern in patterns:
+            for path in sorted(bench_dir.glob(pattern.format(a=ASSESSMENT_ID))):
+                end = path.stat().st_mtime
+                if end < since:
+                    continue
+                row = _tsv_row(path)
+                spans.append((end - (row["s"] or 0.0), end))
+                job_s += row["s"] or 0.0
+                cpu += row["cpu_time"] or 0.0
+                rss = max(rss, row["max_rss"] or 0.0)
+        if not spans:
+            continue
+        wall, last = 0.0, float("-inf")
+        for start, end in sorted(spans):
+            start = max(start, last)
+            if end > start:
+                wall += end - start
+            last = max(last, end)
+        out[stage] = {"jobs": len(spans), "wall_s": round(wall, 2), "job_s": round(job_s, 2),
+                      "cpu_s": round(cpu, 2), "max_rss_mib": round(rss, 1)}  # fmt: skip
     return out
 
 
@@ -285,7 +272,7 @@ def bench(scale_name: str, stages: list[str], regenerate: bool, reruns: bool, ba
     tgts = targets(stages)
     clean(root)
     cold = snakemake(root, tgts, "cold")
-    cold["benchmarks"] = read_benchmarks(root)
+    cold["benchmarks"] = read_benchmarks(root, cold["started"])
     result["cold"] = cold
     print("cold:", {k: v for k, v in cold.items() if k != "log_tail"}, flush=True)
     if cold["rc"] != 0:
@@ -295,7 +282,7 @@ def bench(scale_name: str, stages: list[str], regenerate: bool, reruns: bool, ba
         print("nothing changed:", result["nothing_changed"]["wall_s"], flush=True)
         fixed = fix_one(root, scale)
         one = snakemake(root, tgts, "onefix")
-        one["benchmarks"] = read_benchmarks(root)
+        one["benchmarks"] = read_benchmarks(root, one["started"])
         one["file"] = str(fixed.relative_to(root))
         result["one_corrected"] = one
         print("one corrected:", {k: v for k, v in one.items() if k != "log_tail"}, flush=True)

@@ -1,10 +1,13 @@
 """Configuration: load and validate config/config.yaml and every assessment; helpers for rules."""
 
-import hashlib
+import functools
 import sys
+from types import SimpleNamespace
 from pathlib import Path
 
 from scripts.common.hashing import code_version
+from scripts.ingest import batches as ingest_batches
+from scripts.ingest.registry import load_registry
 from scripts.common.config import (
     ConfigError,
     load_assessment,
@@ -20,6 +23,9 @@ try:
     DEFINITIONS = {
         a: load_assessment(f"config/assessments/{a}.yaml") for a in ASSESSMENTS
     }
+    INGEST_FILES_PER_BATCH = (config.get("batches") or {}).get(
+        "ingest_files", ingest_batches.DEFAULT_FILES_PER_BATCH
+    )
 except ConfigError as exc:
     sys.exit(f"Ошибка настройки: {exc}")
 
@@ -30,6 +36,7 @@ for _a in ASSESSMENTS:
 
 wildcard_constraints:
     assessment="|".join(map(lambda a: a.replace(".", r"\."), ASSESSMENTS)) or "NONE",
+    batch=r"\d+",
 
 
 def definition_file(wildcards):
@@ -54,20 +61,49 @@ def registry_file(wildcards):
     return found[0]
 
 
-def submissions_fingerprint(wildcards):
-    """sha256 over (path, size, mtime) of every file under raw/<id>/submissions/ (any depth).
+@functools.cache
+def submission_batches(assessment):
+    """The submitted files of raw/<id>/submissions/ in batches of `batches.ingest_files`
+    (scripts/ingest/batches.py): one `ingest_batch` job each."""
+    files = ingest_batches.submission_files(f"raw/{assessment}")
+    return ingest_batches.split(files, INGEST_FILES_PER_BATCH)
 
-    A param, not one input per workbook: adding, removing or changing a file re-runs ingest all
-    the same, while Snakemake's job graph stays small (an input per file costs ≈1.5 ms each in
-    the DAG: a minute for a country's 40 000 workbooks). Ingest hashes the contents itself.
-    """
-    root = Path(f"raw/{wildcards.assessment}/submissions")
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file():
-            st = p.stat()
-            h.update(f"{p.as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+
+def batch_files(wildcards):
+    return submission_batches(wildcards.assessment)[int(wildcards.batch)]
+
+
+def batch_fingerprint(wildcards):
+    """(path, size, mtime) of the batch's files, a param: a changed workbook re-runs its own
+    batch only, and the job graph does not hold one input per workbook (≈1.5 ms each in the
+    DAG: a minute for a country's 40 000 workbooks)."""
+    return ingest_batches.fingerprint(
+        f"raw/{wildcards.assessment}", batch_files(wildcards)
+    )
+
+
+def batch_results(wildcards):
+    n = len(submission_batches(wildcards.assessment))
+    return [f"build/{wildcards.assessment}/ingest/batch-{i}.pickle" for i in range(n)]
+
+
+def registry_schools(assessment):
+    """Schools in the registry (a bad registry counts 0 here; rule ingest reports it)."""
+    try:
+        return len(load_registry(registry_file(SimpleNamespace(assessment=assessment))))
+    except Exception:
+        return 0
+
+
+# School shards of at most `batches.site_schools` pages each (shard 0, the other pages, on top);
+# at least two, so that two cores share even a region's school pages.
+SITE_SHARDS = max(
+    2,
+    -(
+        -sum(registry_schools(a) for a in ASSESSMENTS)
+        // config.get("batches", {}).get("site_schools", 500)
+    ),
+)
 
 
 def assessment_thresholds(wildcards):

@@ -1,11 +1,39 @@
-"""Ingest: raw/<id>/ (registry + submitted workbooks) → validated results/<id>/ (docs/data-contract.md)."""
+"""Ingest: raw/<id>/ (registry + submitted workbooks) → validated results/<id>/ (docs/data-contract.md).
+
+Two steps: `ingest_batch` reads one batch of files (config `batches.ingest_files`; a region is a
+few jobs, a country a few hundred, spread over cores or SLURM nodes), `ingest` applies the rules
+across files and writes results/<id>/. A corrected workbook re-runs its own batch only.
+"""
+
+
+rule ingest_batch:
+    """Read and validate one batch of submitted files, each in an isolated worker process
+    (memory cap, timeout); the FileResults go to build/ for rule `ingest`."""
+    input:
+        definition=definition_file,
+        registry=registry_file,
+    output:
+        "build/{assessment}/ingest/batch-{batch}.pickle",
+    log:
+        "logs/{assessment}/ingest/batch-{batch}.log",
+    benchmark:
+        "benchmarks/{assessment}/ingest/batch-{batch}.tsv"
+    threads: 1
+    params:
+        files=batch_files,
+        fingerprint=batch_fingerprint,
+        limits=config.get("limits", {}),
+        code_version=CODE_VERSION,
+    script:
+        "../scripts/ingest/run_batch.py"
 
 
 rule ingest:
-    """Validate every submitted workbook of one assessment against its definition and registry;
-    write students, school statuses, submissions, the validation report, the manifest with the
-    row accounting and a feedback workbook per file with problems."""
+    """The rules across files (duplicates, rows against the registry, missing schools); write
+    students, school statuses, submissions, the validation report, the manifest with the row
+    accounting and a feedback workbook per file with problems."""
     input:
+        batches=batch_results,
         definition=definition_file,
         registry=registry_file,
         config="config/config.yaml",
@@ -20,13 +48,11 @@ rule ingest:
         "logs/{assessment}/ingest.log",
     benchmark:
         "benchmarks/{assessment}/ingest.tsv"
-    threads: 4
     params:
         limits=config.get("limits", {}),
         tolerance_pct=config.get("registry", {}).get(
             "expected_students_tolerance_pct", 10
         ),
         code_version=CODE_VERSION,
-        submissions=submissions_fingerprint,
     script:
         "../scripts/ingest/main.py"

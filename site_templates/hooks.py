@@ -8,11 +8,21 @@ parses per block were most of the build time); `on_post_page` puts them back int
 A placeholder without its block fails the build, and every relative `href` in a block must name a
 page or file of the site (a warning, so `mkdocs build --strict` fails) — mkdocs checks only the
 links it sees in Markdown.
+
+Shards (scripts/site/build.py): with SITE_SHARD="k/n" the build writes only a part of the site, so
+a country's pages are several mkdocs builds in parallel, assembled into one version. Shard 0 writes
+everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 writes the k-th of n equal runs
+of the sorted school folders. A shard k ≥ 1 still reads the other pages' front matter (titles for
+the nav, targets for links) but neither renders nor writes them, so its school pages come out as in
+one whole build.
 """
 
 import logging
+import os
 import posixpath
 import re
+
+from mkdocs.structure.files import InclusionLevel
 
 TAIL = "\n<!--@deferred-html-->\n"
 BLOCK = re.compile(r"^<!--@html (\d+)-->\n", re.M)
@@ -21,6 +31,16 @@ HREF = re.compile(r'href="([^"#?:]*)"')
 log = logging.getLogger("mkdocs.plugins.deferred_html")
 _blocks: dict[str, list[str]] = {}
 _urls: set[str] = set()
+_SHARD = (
+    tuple(map(int, os.environ["SITE_SHARD"].split("/"))) if os.environ.get("SITE_SHARD") else None
+)
+_mine: set[str] = set()  # the school folders this shard writes
+
+
+def _school(src_uri: str) -> str | None:
+    """`<id>/oo/<code>` for a file in a school's folder, else None (= build.school_folder)."""
+    parts = src_uri.split("/")
+    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
 
 
 def _norm(url: str) -> str:
@@ -31,6 +51,36 @@ def _norm(url: str) -> str:
 def on_files(files, config):
     _urls.clear()
     _urls.update(_norm(f.url) for f in files)
+    if _SHARD is None:
+        return
+    k, n = _SHARD
+    schools = sorted({s for f in files if (s := _school(f.src_uri))})
+    _mine.clear()
+    _mine.update(s for i, s in enumerate(schools) if k and 1 + i * n // len(schools) == k)
+    for f in files:
+        school = _school(f.src_uri)
+        if school is not None and school not in _mine:
+            f.inclusion = InclusionLevel.EXCLUDED
+
+
+def on_page_read_source(page, config):
+    """In a school shard, another page is read for its front matter (title) only."""
+    if _SHARD is None or not _SHARD[0] or _school(page.file.src_uri):
+        return None
+    with open(page.file.abs_src_path, encoding="utf-8-sig") as fh:
+        text = fh.read(65536)
+    head, sep, _ = text.partition("\n---\n") if text.startswith("---\n") else ("", "", "")
+    return head + sep if sep else ""
+
+
+def on_env(env, config, files):
+    """In a school shard, nothing but its schools' folders is written (after every page was read,
+    so the nav and the links are those of the whole site)."""
+    if _SHARD is not None and _SHARD[0]:
+        for f in files:
+            if _school(f.src_uri) not in _mine:
+                f.inclusion = InclusionLevel.EXCLUDED
+    return env
 
 
 def on_page_markdown(markdown, page, config, files):

@@ -16,7 +16,7 @@ from scripts.common import entry
 from scripts.common.config import load_assessment, load_defaults, task_ids
 from scripts.common.csvio import write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
-from scripts.ingest import accounting, feedback
+from scripts.ingest import accounting, batches, feedback
 from scripts.ingest.pipeline import combine, list_submissions, process_all
 from scripts.ingest.registry import COLUMNS as REGISTRY_COLUMNS
 from scripts.ingest.registry import load_registry
@@ -62,6 +62,25 @@ def _progress(total: int):
     return lambda it: tqdm(it, total=total, desc="Проверка файлов", unit="файл", leave=False)
 
 
+def parse_batch(
+    *,
+    definition_path: str,
+    registry_path: str,
+    files: list[str],
+    limits: dict,
+    jobs: int = 1,
+) -> list:
+    """One batch of submitted files (paths relative to raw/<id>/) → their FileResults, each
+    file read in an isolated worker; the rules across files wait for `run_ingest`."""
+    definition = load_assessment(definition_path)
+    registry = {r["school_code"]: r for r in load_registry(registry_path)}
+    raw_dir = Path(registry_path).parent
+    items = list_submissions(raw_dir, [str(raw_dir / f) for f in files])
+    return process_all(
+        items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
+    )
+
+
 def run_ingest(
     *,
     definition_path: str,
@@ -73,17 +92,20 @@ def run_ingest(
     tolerance_pct: float,
     code_sha: str,
     jobs: int = 1,
+    results: list | None = None,
 ) -> dict:
     """Everything the stage does; `out` maps students/school_status/submissions/validation/
-    manifest/feedback to paths. Returns the manifest."""
+    manifest/feedback to paths. `results` are the FileResults of every submitted file when the
+    batches were read by `parse_batch` jobs; else the files are read here. Returns the manifest."""
     definition = load_assessment(definition_path)
     registry_rows = load_registry(registry_path)
     registry = {r["school_code"]: r for r in registry_rows}
     raw_dir = Path(registry_path).parent
-    items = list_submissions(raw_dir, submission_paths)
-    results = process_all(
-        items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
-    )
+    if results is None:
+        items = list_submissions(raw_dir, submission_paths)
+        results = process_all(
+            items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
+        )
     outcome = combine(results, registry_rows, tolerance_pct)
 
     tasks = task_ids(definition)
@@ -94,9 +116,13 @@ def run_ingest(
     write_feedback(out["feedback"], outcome, registry)
 
     inputs = []
-    for path in [definition_path, registry_path, *config_paths, *(p for p, _ in items)]:
+    for path in [definition_path, registry_path, *config_paths]:
         digest, size = accounting.sha256_file(path)
         inputs.append({"path": Path(path).as_posix(), "sha256": digest, "bytes": size})
+    for r in outcome.results:  # hashed when read (an unreadable file is hashed here, if it can be)
+        path = raw_dir / r.file
+        digest, size = (r.sha256, r.bytes) if r.sha256 else _sha_or_blank(path)
+        inputs.append({"path": path.as_posix(), "sha256": digest, "bytes": size})
     inputs = list({i["path"]: i for i in inputs}.values())
     config_files = [
         (Path(p).as_posix(), accounting.sha256_file(p)[0])
@@ -109,6 +135,13 @@ def run_ingest(
     write_text_if_changed(out["manifest"], accounting.manifest_text(manifest))
     summarise(outcome, out["validation"])
     return manifest
+
+
+def _sha_or_blank(path: Path) -> tuple[str, int]:
+    try:
+        return accounting.sha256_file(path)
+    except OSError:
+        return "", 0
 
 
 def write_feedback(folder: str, outcome, registry: dict) -> None:
@@ -176,13 +209,13 @@ def main(smk) -> None:
     run_ingest(
         definition_path=str(smk.input.definition),
         registry_path=str(smk.input.registry),
-        submission_paths=None,  # every file under raw/<id>/submissions/
+        submission_paths=None,
         config_paths=[str(p) for p in config_paths],
         out=out,
         limits={**DEFAULT_LIMITS, **dict(smk.params.limits or {})},
         tolerance_pct=float(smk.params.tolerance_pct),
         code_sha=str(smk.params.code_version),
-        jobs=int(getattr(smk, "threads", 1) or 1),
+        results=batches.read_results(list(smk.input.batches)),  # rule ingest_batch
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -203,24 +204,22 @@ def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool
         raise _fs_error(exc, site_dir) from None
 
 
-def build_site(
+def prepare(
     assessments: list[dict],
     site_dir: Path,
     work: Path,
     bundle: Path,
-    keep: int = 0,
     code: str | None = None,
 ) -> dict:
-    """assessments: [{"id", "docs": build/<id>/docs, "manifest": dict, "definition": dict}].
-
-    Returns {"version", "built": bool, "removed": [...]}.
-    """
+    """The version id and, if site/<version>/ is not there yet, the mkdocs project in `work`.
+    assessments: [{"id", "docs": build/<id>/docs, "manifest": dict, "definition": dict}].
+    Writes and returns `work`/plan.json: {"version", "exists", "previous", "epoch"}."""
     site_dir, work = Path(site_dir), Path(work)
     code = code or versions.code_hash()
     vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments}, code)
-    target = site_dir / vid
-    built = False
-    if not target.is_dir():
+    plan = {"version": vid, "exists": (site_dir / vid).is_dir(), "previous": None,
+            "epoch": source_date_epoch({a["id"]: a["definition"] for a in assessments})}  # fmt: skip
+    if not plan["exists"]:
         try:
             site_dir.mkdir(parents=True, exist_ok=True)
             _remove_stale(site_dir, work)
@@ -228,27 +227,134 @@ def build_site(
             raise _fs_error(exc, site_dir) from None
         known = versions.read_versions(site_dir)
         prev = next((v["version"] for v in known if (site_dir / v["version"]).is_dir()), None)
-        cfg = assemble(work, assessments, Path(bundle), vid, prev, site_dir)
-        # Built aside (build/, not site/: a killed build leaves nothing in site/), then one rename.
+        plan["previous"] = prev
+        assemble(work, assessments, Path(bundle), vid, prev, site_dir)
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+    (work / "plan.json").write_text(json.dumps(plan, sort_keys=True) + "\n", encoding="utf-8")
+    return plan
+
+
+def school_folder(rel: str) -> str | None:
+    """`<id>/oo/<code>` for a file in a school's folder of the docs, else None (as hooks.py)."""
+    parts = rel.split("/")
+    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
+
+
+def shard_key(work: Path, shard: int, shards: int, epoch: int) -> str:
+    """sha256 of everything the shard's output depends on: the shard, mkdocs.yml, the hook, the
+    theme's versions, every file's path (link targets), and the content of the files it renders —
+    shard 0: every file outside the school folders; shard k: its school folders, plus the front
+    matter (titles, for the nav) of the other pages. The same rule as hooks.py picks the schools."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(f"{shard}/{shards}\0{epoch}\n".encode())
+    for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2"):
+        h.update(f"{pkg}={version(pkg)}\n".encode())
+    for name in ("mkdocs.yml", "hooks.py"):
+        path = work / name
+        h.update(path.read_bytes() if path.exists() else b"")
+    docs = work / "docs"
+    files = []
+    for folder, dirs, names in os.walk(docs):
+        dirs.sort()
+        rel_dir = os.path.relpath(folder, docs).replace(os.sep, "/")
+        files.extend(n if rel_dir == "." else f"{rel_dir}/{n}" for n in sorted(names))
+    schools = sorted({s for f in files if (s := school_folder(f))})
+    mine = {s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard}
+    for rel in files:
+        school = school_folder(rel)
+        h.update(f"\n{rel}\0".encode())
+        if (shard == 0 and school is None) or (school is not None and school in mine):
+            h.update(hashlib.sha256((docs / rel).read_bytes()).digest())
+        elif shard and school is None and rel.endswith(".md"):
+            text = (docs / rel).read_bytes()[:65536]
+            h.update(text.partition(b"\n---\n")[0] if text.startswith(b"---\n") else b"")
+    return h.hexdigest()
+
+
+def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | None = None) -> bool:
+    """`mkdocs build --strict` of one shard of the project into `out` (site_templates/hooks.py:
+    shard 0 = every page but the schools', shard k = the k-th of `shards` runs of school pages).
+    Nothing to do (an empty `out`) when the version exists already. With `cache` (a folder of
+    the stage's own), a shard whose inputs did not change since its last build (`shard_key`) is
+    taken from there (hard links) instead of being built again. Returns True if it was built."""
+    work, out = Path(work), Path(out)
+    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
+    if out.exists():
+        shutil.rmtree(out)
+    if plan["exists"]:
+        out.mkdir(parents=True)
+        return False
+    key = shard_key(work, shard, shards, plan["epoch"]) if cache else ""
+    kept = Path(cache) / str(shard) if cache else None
+    if kept and (kept / "key").is_file() and (kept / "key").read_text() == key:
+        shutil.copytree(kept / "out", out, copy_function=_link_or_copy)
+        log.info("Часть %d из %d: без изменений, взята из %s", shard, shards, kept)
+        return False
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(plan["epoch"]), "NO_MKDOCS_2_WARNING": "1",
+           "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(work / "mkdocs.yml"), "-d", str(out.resolve())],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)
+        raise StageError("mkdocs не собрал сайт:\n" + (proc.stderr or proc.stdout).strip()[-4000:])
+    if kept:  # the key is written last: a half-written cache never matches
+        fresh = kept.with_name(f"{shard}.new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.copytree(out, fresh / "out", copy_function=_link_or_copy)
+        (fresh / "key").write_text(key)
+        shutil.rmtree(kept, ignore_errors=True)
+        fresh.rename(kept)
+    return True
+
+
+def merge_shards(shard_dirs: list[Path], out: Path) -> None:
+    """One site from the shards' outputs: shard 0 whole, each school shard's `<id>/oo/` folders,
+    and one search index (shard 0's entries, then each shard's, in shard order). Hard links."""
+    skip = shutil.ignore_patterns(".snakemake_timestamp")  # Snakemake's marker in directory outputs
+    shutil.copytree(shard_dirs[0], out, copy_function=_link_or_copy, ignore=skip)
+    index_path = out / "search" / "search_index.json"
+    index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else None
+    for d in shard_dirs[1:]:
+        for oo in sorted(Path(d).glob("*/oo")):
+            shutil.copytree(oo, out / oo.relative_to(d), copy_function=_link_or_copy,
+                            dirs_exist_ok=True, ignore=skip)  # fmt: skip
+        part = Path(d) / "search" / "search_index.json"
+        if index is not None and part.exists():
+            index["docs"].extend(json.loads(part.read_text(encoding="utf-8"))["docs"])
+    if index is not None:
+        index_path.unlink()  # a hard link into shard 0's output: never write through it
+        index_path.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
+
+
+def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) -> dict:
+    """Assemble the shards aside (build/site-build-<version>/), check, one rename to
+    site/<version>/, then versions.json, index.html and pruning. Returns
+    {"version", "built": bool, "removed": [...]}."""
+    work, site_dir = Path(work), Path(site_dir)
+    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
+    vid, target = plan["version"], site_dir / plan["version"]
+    built = False
+    if not target.is_dir():
+        if plan["exists"]:  # deleted since the plan was made
+            raise StageError(
+                f"версия {vid} пропала из {site_dir}/ во время сборки; запустите ещё раз"
+            )
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fs_error(exc, site_dir) from None
+        known = versions.read_versions(site_dir)
         tmp = work.parent / f"{BUILD_PREFIX}{vid}"
         if tmp.exists():
             shutil.rmtree(tmp)
-        env = {
-            **os.environ,
-            "SOURCE_DATE_EPOCH": str(
-                source_date_epoch({a["id"]: a["definition"] for a in assessments})
-            ),
-        }
-        env["NO_MKDOCS_2_WARNING"] = "1"
         try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg), "-d", str(tmp.resolve())],
-                env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if proc.returncode != 0:
-                raise StageError(
-                    "mkdocs не собрал сайт:\n" + (proc.stderr or proc.stdout).strip()[-4000:]
-                )
+            merge_shards([Path(d) for d in shard_dirs], tmp)
             for name in ("sitemap.xml", "sitemap.xml.gz"):
                 (tmp / name).unlink(missing_ok=True)
             external = check_offline(tmp)
@@ -257,7 +363,7 @@ def build_site(
                     "в сайте есть ссылки на внешние адреса:\n" + "\n".join(external[:20])
                 )
             (tmp / ".site-version").write_text(
-                json.dumps({"version": vid, "previous": prev}) + "\n", encoding="utf-8"
+                json.dumps({"version": vid, "previous": plan["previous"]}) + "\n", encoding="utf-8"
             )
             try:
                 _move_into_place(tmp, target)
@@ -267,9 +373,33 @@ def build_site(
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         built = True
-        log.info("Собрана версия сайта %s", vid)
+        log.info("Собрана версия сайта %s (частей: %d)", vid, len(shard_dirs))
     else:
         known = versions.read_versions(site_dir)
         log.info("Версия %s уже есть: ничего не пересобрано", vid)
     removed = _publish(site_dir, known, vid, keep, built)
     return {"version": vid, "built": built, "removed": removed}
+
+
+def build_site(
+    assessments: list[dict],
+    site_dir: Path,
+    work: Path,
+    bundle: Path,
+    keep: int = 0,
+    code: str | None = None,
+    shards: int = 1,
+) -> dict:
+    """The whole stage in one call (tests, scripts): prepare, every shard one after another,
+    finish. The workflow runs the same three steps as jobs (rules/site.smk), shards in parallel."""
+    work = Path(work)
+    plan = prepare(assessments, site_dir, work, bundle, code)
+    dirs = [work.parent / "site-shards" / str(k) for k in range(shards + 1)]
+    try:
+        for k, d in enumerate(dirs):
+            build_shard(work, k, shards, d)
+        return finish(work, dirs, site_dir, keep)
+    finally:
+        if not plan["exists"]:
+            for d in dirs:
+                shutil.rmtree(d, ignore_errors=True)

@@ -277,7 +277,11 @@ def test_broken_config_fails_with_one_line_and_site_unchanged(pristine, tmp_path
 
 
 def _mkdocs_writing(root: Path) -> bool:
-    building = list((root / "build").glob("site-build-*")) + list((root / "site").glob(".build-*"))
+    building = [
+        *(root / "build").glob("site-shards/*"),  # mkdocs builds the shards here
+        *(root / "build").glob("site-build-*"),  # the shards are assembled here
+        *(root / "site").glob(".build-*"),
+    ]
     return any(any(b.rglob("*.html")) for b in building)
 
 

@@ -82,6 +82,84 @@ def test_same_inputs_give_byte_identical_version(two_versions, tmp_path):
     assert files(other / v) == files(site / v)
 
 
+def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
+    """Shard 0 + 3 school shards, assembled, == one `mkdocs build` of the whole project: every
+    page byte for byte, the search index the same entries; each school written by one shard."""
+    import subprocess
+    import sys
+
+    from scripts.site.build import build_shard, finish, prepare
+
+    tmp, _, bundle, out = two_versions
+    _, a = out[0]
+    work = tmp_path / "work"
+    plan = prepare(a, tmp_path / "site", work, bundle, code="c")
+    dirs = [tmp_path / "shards" / str(k) for k in range(4)]
+    for k, d in enumerate(dirs):
+        build_shard(work, k, 3, d)
+    schools = [sorted(p.parent.name for p in d.glob("*/oo/*/index.html")) for d in dirs]
+    assert schools[0] == [] and all(schools[1:])
+    assert sorted(sum(schools, [])) == sorted(set(sum(schools, [])))  # no school twice
+    assert not list(dirs[1].glob("*/mo/*/index.html"))  # a school shard writes only schools
+    finish(work, dirs, tmp_path / "site")
+    whole = tmp_path / "whole"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(plan["epoch"]), "SITE_SHARD": ""}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-f",
+                    str(work / "mkdocs.yml"), "-d", str(whole)], env=env, check=True)  # fmt: skip
+
+    def files(root):
+        skip = {"search/search_index.json", "sitemap.xml", "sitemap.xml.gz", ".site-version"}
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and str(p.relative_to(root)) not in skip}  # fmt: skip
+
+    built = tmp_path / "site" / plan["version"]
+    assert sorted(sum(schools, [])) == sorted(
+        p.parent.name for p in whole.glob("*/oo/*/index.html")
+    )
+    assert files(built) == files(whole)
+
+    def entries(root):
+        index = json.loads((root / "search" / "search_index.json").read_text())
+        return index["config"], sorted(json.dumps(d, sort_keys=True) for d in index["docs"])
+
+    assert entries(built) == entries(whole)
+
+
+def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
+    """With a cache, a second build after one school page changed rebuilds that school's shard
+    only; the assembled site equals a build without the cache."""
+    from scripts.site.build import build_shard, finish, prepare
+
+    tmp, _, bundle, out = two_versions
+    _, a = out[0]
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    prepare(a, tmp_path / "site", work, bundle, code="c")
+    dirs = [tmp_path / "shards" / str(k) for k in range(4)]
+    assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [True] * 4
+    page = sorted((work / "docs").glob("*/oo/*/index.md"))[-1]  # in the last shard
+    text = page.read_text(encoding="utf-8").replace("## Классы", "## Классы\n\nИзменено.", 1)
+    page.unlink()  # a hard link into the pages' output: never write through it
+    page.write_text(text, encoding="utf-8")
+    assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert "Изменено." in next(dirs[3].glob(f"*/oo/{page.parent.name}/index.html")).read_text()
+    finish(work, dirs, tmp_path / "site")
+    plain = [tmp_path / "plain" / str(k) for k in range(4)]
+    for k, d in enumerate(plain):
+        build_shard(work, k, 3, d)
+    finish(work, plain, tmp_path / "site2")
+    v = json.loads((work / "plan.json").read_text())["version"]
+
+    def files(root):
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert files(tmp_path / "site" / v) == files(tmp_path / "site2" / v)
+
+
 def test_changes_page_and_diff_cli(two_versions, capsys):
     _, site, _, out = two_versions
     v1, v2 = out[0][0]["version"], out[1][0]["version"]

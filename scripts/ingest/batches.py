@@ -1,0 +1,62 @@
+"""Ingest job sizes: the submitted files of one assessment split into batches of files.
+
+One Snakemake job (`ingest_batch`) reads one batch, so a region is a handful of jobs, a country a
+few hundred, and a corrected workbook re-runs only its own batch (SPEC §11, docs/performance.md).
+Batches are consecutive runs of the sorted relative paths, of nearly equal size: stable while files are only replaced;
+adding or removing a file moves the boundaries after it (those batches re-run, nothing is lost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+DEFAULT_FILES_PER_BATCH = 200
+
+
+def submission_files(raw_dir: str | Path) -> list[str]:
+    """Every file under raw/<id>/submissions/ (any depth), relative to raw/<id>/ with `/`, sorted."""
+    raw_dir = Path(raw_dir)
+    root = raw_dir / "submissions"
+    if not root.is_dir():
+        return []
+    out = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            out.append(os.path.relpath(os.path.join(folder, name), raw_dir).replace(os.sep, "/"))
+    return sorted(out)
+
+
+def split(files: list[str], per_batch: int) -> list[list[str]]:
+    """As few batches as hold at most `per_batch` files each, of nearly equal size (the jobs
+    finish together on the cores); always at least one batch (maybe empty)."""
+    n = max(1, -(-len(files) // max(1, int(per_batch))))
+    return [files[i * len(files) // n : (i + 1) * len(files) // n] for i in range(n)]
+
+
+def fingerprint(raw_dir: str | Path, files: list[str]) -> str:
+    """sha256 over (path, size, mtime) of the batch's files: a changed file changes it, so the
+    batch's job re-runs (a Snakemake param); ingest hashes the contents itself."""
+    h = hashlib.sha256()
+    for rel in files:
+        st = os.stat(Path(raw_dir) / rel)
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def write_results(path: str | Path, results: list) -> None:
+    """A batch's FileResults for the combining `ingest` job (build/, not a published file)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(f"{path}.tmp")
+    tmp.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+
+
+def read_results(paths: list[str | Path]) -> list:
+    """The batches' FileResults, in batch order (our own pickles, written by write_results)."""
+    out = []
+    for p in paths:
+        out.extend(pickle.loads(Path(p).read_bytes()))
+    return out

@@ -1,0 +1,24 @@
+"""Entry of rule `ingest_batch`: one batch of submitted files → build/<id>/ingest/batch-<n>.pickle
+(their FileResults; the rules across files and every results/<id>/ file come in rule `ingest`)."""
+
+from scripts.common import entry
+from scripts.ingest import batches
+from scripts.ingest.main import DEFAULT_LIMITS, parse_batch
+
+
+def main(smk) -> None:
+    results = parse_batch(
+        definition_path=str(smk.input.definition),
+        registry_path=str(smk.input.registry),
+        files=list(smk.params.files),
+        limits={**DEFAULT_LIMITS, **dict(smk.params.limits or {})},
+        jobs=int(getattr(smk, "threads", 1) or 1),
+    )
+    batches.write_results(str(smk.output[0]), results)
+    entry.setup_logging(None).info(
+        "Пакет %s: прочитано файлов %d", smk.wildcards.batch, len(results)
+    )
+
+
+if "snakemake" in globals():
+    entry.run(snakemake, main)

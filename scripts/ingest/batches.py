@@ -13,7 +13,8 @@ import os
 import pickle
 from pathlib import Path
 
-DEFAULT_FILES_PER_BATCH = 200
+DEFAULT_FILES_PER_BATCH = 500
+MIN_BATCHES = 2
 
 
 def submission_files(raw_dir: str | Path) -> list[str]:
@@ -29,10 +30,11 @@ def submission_files(raw_dir: str | Path) -> list[str]:
     return sorted(out)
 
 
-def split(files: list[str], per_batch: int) -> list[list[str]]:
-    """As few batches as hold at most `per_batch` files each, of nearly equal size (the jobs
-    finish together on the cores); always at least one batch (maybe empty)."""
-    n = max(1, -(-len(files) // max(1, int(per_batch))))
+def split(files: list[str], per_batch: int, min_batches: int = MIN_BATCHES) -> list[list[str]]:
+    """As few batches as hold at most `per_batch` files each, but at least `min_batches` (two
+    cores share even a region) while there are files for them, of nearly equal size (the jobs
+    finish together); always at least one batch (maybe empty)."""
+    n = max(1, -(-len(files) // max(1, int(per_batch))), min(min_batches, len(files)))
     return [files[i * len(files) // n : (i + 1) * len(files) // n] for i in range(n)]
 
 

@@ -9,12 +9,16 @@ from scripts.ingest.main import parse_batch, run_ingest
 def test_split_sizes_by_hand():
     files = [f"submissions/{i:03d}.xlsx" for i in range(7)]
     assert batches.split(files, 3) == [files[0:2], files[2:4], files[4:7]]
-    assert batches.split(files, 7) == [files]
+    assert batches.split(files, 7) == [files[0:3], files[3:7]]  # at least two
+    assert batches.split(files, 7, min_batches=1) == [files]
     assert batches.split(files, 1) == [[f] for f in files]
     assert batches.split([], 5) == [[]]
-    parts = batches.split([str(i) for i in range(298)], 200)
+    assert batches.split(files[:1], 5) == [files[:1]]
+    parts = batches.split([str(i) for i in range(298)], 500)
     assert [len(p) for p in parts] == [149, 149]
     assert sum(parts, []) == [str(i) for i in range(298)]
+    parts = batches.split([str(i) for i in range(39_593)], 500)
+    assert len(parts) == 80 and {len(p) for p in parts} == {494, 495}
 
 
 def test_files_sorted_relative_and_fingerprint_moves_with_one_file(tmp_path: Path):

@@ -22,6 +22,7 @@ import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -60,7 +61,7 @@ def _nav(aid: str, definition: dict, docs: Path) -> dict:
     section = [f"{aid}/index.md"]
     muns = sorted(p.parent.name for p in (docs / "mo").glob("*/index.md"))
     if muns:
-        section.append({"Муниципалитеты": [f"{aid}/mo/{m}/index.md" for m in muns]})
+        section.append({"Муниципалитеты": _municipality_nav(aid, muns)})
     for folder, title in (("tasks", "Задания"), ("risk", "Зона риска"), ("objectivity", "Объективность"),
                           ("validation", "Проверка данных"), ("changes", "Изменения"),
                           ("methodology", "Методика"), ("data", "Данные"), ("plan", "План")):  # fmt: skip
@@ -68,6 +69,23 @@ def _nav(aid: str, definition: dict, docs: Path) -> dict:
             section.append({title: f"{aid}/{folder}/index.md"})
     # The section title is config text: written to mkdocs.yml as JSON, escaped as page text.
     return {str(md_text(definition["title"])): section}
+
+
+# Beyond this many municipalities the nav lists them in groups of ≈√n (by code), so that no page
+# carries thousands of nav entries (a country: 2 300 MO → 48 groups of 48; with navigation.prune a
+# page renders the groups and its own group's entries, ≈ 100 instead of 2 300).
+NAV_GROUP_OVER = 60
+
+
+def _municipality_nav(aid: str, muns: list[str]) -> list:
+    paths = [f"{aid}/mo/{m}/index.md" for m in muns]
+    if len(muns) <= NAV_GROUP_OVER:
+        return paths
+    size = math.isqrt(len(muns) - 1) + 1  # ⌈√n⌉
+    return [
+        {str(md_text(f"{muns[i]} – {muns[min(i + size, len(muns)) - 1]}")): paths[i : i + size]}
+        for i in range(0, len(muns), size)
+    ]
 
 
 def check_offline(out: Path) -> list[str]:

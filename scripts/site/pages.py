@@ -136,6 +136,7 @@ def chart(path: str | None, caption: str) -> MdSafe:
 # md_text turns `<`, `!`, `-`, `@` into character references and drops the control characters
 # that delimit a block while rendering.
 _DEFER_OPEN, _DEFER_CLOSE = "\x02", "\x03"
+COMPARE_CHART_MAX = 60  # groups in one comparison chart (bars); more → the table only
 DEFER_TAIL = "<!--@deferred-html-->"
 _DEFERRED = re.compile("\x02([^\x02\x03]*)\x03")
 
@@ -425,9 +426,12 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             reg_levels=reg_levels,
             levels_chart=chart("", "levels", charts.spec("levels", reg_values)),
             mun_rows=mun_rows,
+            # one bar per municipality: drawn up to COMPARE_CHART_MAX (a country's 2 300 bars
+            # would be unreadable and slow); the table below always has them all
             mun_chart=chart("", "municipalities", charts.spec("levels", mun_values))
-            if mun_values
+            if mun_values and len(mun_rows) <= COMPARE_CHART_MAX
             else None,
+            chart_max=COMPARE_CHART_MAX if len(mun_rows) > COMPARE_CHART_MAX else None,
             risk_muns=[
                 site.mun_link(c, 0) for c, m in sorted(site.muns.items()) if m.get("risk") == "1"
             ],

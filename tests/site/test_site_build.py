@@ -242,3 +242,19 @@ def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkey
     with pytest.raises(StageError, match="нет места на диске"):
         build_site(a, site, tmp_path / "work", bundle, code="c")
     assert {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")} == before
+
+
+def test_many_municipalities_are_grouped_in_the_nav():
+    """Up to 60 municipalities: one flat list; beyond, groups of ⌈√n⌉ in code order, each
+    municipality once, so a page's nav holds ≈ 2√n entries, not n."""
+    from scripts.site.build import _municipality_nav
+
+    few = [f"{i:02d}" for i in range(1, 61)]
+    assert _municipality_nav("a", few) == [f"a/mo/{m}/index.md" for m in few]
+    many = [f"{i:04d}" for i in range(2300)]
+    groups = _municipality_nav("a", many)
+    assert len(groups) == 48  # ⌈√2300⌉ = 48 per group
+    assert list(groups[0]) == ["0000 – 0047"] and list(groups[-1]) == ["2256 – 2299"]
+    flat = [p for g in groups for p in next(iter(g.values()))]
+    assert flat == [f"a/mo/{m}/index.md" for m in many]
+    assert max(len(next(iter(g.values()))) for g in groups) == 48

@@ -187,3 +187,24 @@ def test_plan_uses_reference_date(assessment):
         "выполнено",
         "предстоит (осталось дней: 10)",
     ]
+
+
+def test_many_municipalities_get_a_table_without_comparison_chart(tmp_path, assessment, th):
+    """61 municipalities (> COMPARE_CHART_MAX): the region page has no per-municipality chart but
+    says why, and its table still lists every municipality; with 3 the chart is there."""
+    from tests.site import sitefix
+
+    root = tmp_path / "r" / assessment["id"]
+    sitefix.make_results(root, assessment, n_schools=61, n_mun=61)
+    out = tmp_path / "docs"
+    build_pages(Site(read_results(root), assessment, th), out)
+    page = (out / "index.md").read_text(encoding="utf-8")
+    assert not (out / "municipalities.json").exists()
+    assert "диаграмма сравнения не строится" in page
+    assert all(f"Муниципалитет {i}<" in page for i in range(1, 62))  # a table row each
+
+
+def test_few_municipalities_get_the_comparison_chart(built_pages):
+    out, _, _ = built_pages
+    assert (out / "municipalities.json").exists()
+    assert "диаграмма сравнения не строится" not in (out / "index.md").read_text(encoding="utf-8")

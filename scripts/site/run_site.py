@@ -25,9 +25,8 @@ def project(smk) -> None:
 
 
 def shard(smk) -> None:
-    build.build_shard(
-        Path(smk.input[0]), int(smk.wildcards.shard), int(smk.params.shards), Path(smk.output[0])
-    )
+    build.build_shard(Path(smk.input[0]), int(smk.wildcards.shard), int(smk.params.shards),
+                      Path(smk.output[0]), cache=Path(smk.params.cache))  # fmt: skip
 
 
 def site(smk) -> None:

@@ -44,8 +44,8 @@ format: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run
+bench: $(STAMP)  # make bench [SCALE=region|10x|100x|country]: measure, then rewrite docs/performance.md
+	$(BIN)/python -m bench.run --scale $(or $(SCALE),region) --report
 
 unlock: $(STAMP)
 	$(BIN)/snakemake --unlock

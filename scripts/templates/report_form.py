@@ -546,27 +546,29 @@ def build_reports(
     """`<municipality_code>.xlsx` → bytes for every municipality of municipalities.csv."""
     from scripts.templates.school_template import safe_name
 
+    # grouped once by municipality (not filtered per municipality: a country has 2 300 of them)
     school_mo = {s["school_code"]: s.get("municipality_code", "") for s in schools}
+    schools_of: dict[str, list[dict]] = {}
+    for s in sorted(schools, key=lambda s: s["school_code"]):
+        schools_of.setdefault(s.get("municipality_code"), []).append(s)
+    deficits_of: dict[str, list[dict]] = {}
+    for d in deficits:
+        if d.get("scope") == "municipality":
+            deficits_of.setdefault(d.get("code"), []).append(d)
+    recs_of: dict[str, list[dict]] = {}
+    schools_with_recs: dict[str, set] = {}
+    for r in recommendations:
+        if r.get("scope") == "municipality":
+            recs_of.setdefault(r.get("code"), []).append(r)
+        elif r.get("scope") == "school":
+            schools_with_recs.setdefault(school_mo.get(r.get("code")), set()).add(r.get("code"))
     files = {}
     for mo in sorted(municipalities, key=lambda m: m["municipality_code"]):
         code = mo["municipality_code"]
-        mo_schools = sorted(
-            (s for s in schools if s.get("municipality_code") == code),
-            key=lambda s: s["school_code"],
-        )
-        mo_deficits = [
-            d for d in deficits if d.get("scope") == "municipality" and d.get("code") == code
-        ]
-        mo_recs = [
-            r for r in recommendations if r.get("scope") == "municipality" and r.get("code") == code
-        ]
-        with_recs = len(
-            {
-                r.get("code")
-                for r in recommendations
-                if r.get("scope") == "school" and school_mo.get(r.get("code")) == code
-            }
-        )
+        mo_schools = schools_of.get(code, [])
+        mo_deficits = deficits_of.get(code, [])
+        mo_recs = recs_of.get(code, [])
+        with_recs = len(schools_with_recs.get(code, ()))
         files[f"{safe_name(code)}.xlsx"] = build_report(
             definition, thr, mo, region, mo_schools, mo_deficits, mo_recs, with_recs
         )

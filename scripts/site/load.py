@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import defaultdict
@@ -48,10 +49,19 @@ def read_results(root: str | Path, with_students: bool = True) -> Results:
         path = root / f"{name}.csv"
         res.tables[name] = read_csv(path) if path.exists() else []
     if with_students and (root / "students.csv").exists():
-        res.student_codes = {
-            r["student_code"] for r in read_csv(root / "students.csv") if r.get("student_code")
-        }
+        res.student_codes = student_codes(root / "students.csv")
     return res
+
+
+def student_codes(path: Path) -> set[str]:
+    """The `student_code` column only, streamed (a country's 1.5 M rows as dicts would take GBs)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        if "student_code" not in header:
+            return set()
+        i = header.index("student_code")
+        return {row[i] for row in reader if len(row) > i and row[i]}
 
 
 _TOKEN = re.compile(r"[^\s«»\"'(),;:]+")

@@ -11,10 +11,10 @@ links it sees in Markdown.
 
 Shards (scripts/site/build.py): with SITE_SHARD="k/n" the build writes only a part of the site, so
 a country's pages are several mkdocs builds in parallel, assembled into one version. Shard 0 writes
-everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 writes the k-th of n equal runs
-of the sorted school folders. A shard k ≥ 1 still reads the other pages' front matter (titles for
-the nav, targets for links) but neither renders nor writes them, so its school pages come out as in
-one whole build.
+everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 sees a docs tree with only its
+own school folders (build.shard_tree) and writes those. It still reads the other pages' front
+matter (titles for the nav, targets for links) but neither renders nor writes them, so its school
+pages come out as in one whole build.
 """
 
 import logging
@@ -51,16 +51,10 @@ def _norm(url: str) -> str:
 def on_files(files, config):
     _urls.clear()
     _urls.update(_norm(f.url) for f in files)
-    if _SHARD is None:
-        return
-    k, n = _SHARD
-    schools = sorted({s for f in files if (s := _school(f.src_uri))})
-    _mine.clear()
-    _mine.update(s for i, s in enumerate(schools) if k and 1 + i * n // len(schools) == k)
-    for f in files:
-        school = _school(f.src_uri)
-        if school is not None and school not in _mine:
-            f.inclusion = InclusionLevel.EXCLUDED
+    if _SHARD is not None and _SHARD[0] == 0:  # shard 0: no school page
+        for f in files:
+            if _school(f.src_uri) is not None:
+                f.inclusion = InclusionLevel.EXCLUDED
 
 
 def on_page_read_source(page, config):
@@ -78,7 +72,7 @@ def on_env(env, config, files):
     so the nav and the links are those of the whole site)."""
     if _SHARD is not None and _SHARD[0]:
         for f in files:
-            if _school(f.src_uri) not in _mine:
+            if _school(f.src_uri) is None:
                 f.inclusion = InclusionLevel.EXCLUDED
     return env
 

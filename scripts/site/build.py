@@ -261,11 +261,55 @@ def school_folder(rel: str) -> str | None:
     return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
 
 
-def shard_key(work: Path, shard: int, shards: int, epoch: int) -> str:
+def shard_schools(docs: Path, shard: int, shards: int) -> list[str]:
+    """The school folders (`<id>/oo/<code>`) of shard k ≥ 1: the k-th of `shards` consecutive runs
+    of all of them, sorted."""
+    schools = []
+    for aid in sorted(p for p in docs.iterdir() if (p / "oo").is_dir()):
+        schools += [
+            f"{aid.name}/oo/{c}" for c in os.listdir(aid / "oo") if (aid / "oo" / c).is_dir()
+        ]
+    schools.sort()
+    return [s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard]
+
+
+def shard_tree(work: Path, shard: int, shards: int, tree: Path) -> Path:
+    """The docs a shard's mkdocs sees. Shard 0: all of `work/docs` (it links to every school). Shard
+    k ≥ 1: `tree`, symbolic links to every page and file outside the school folders plus its own
+    schools' folders — so each build walks its own part, not a country's 200 000 files."""
+    docs = work / "docs"
+    if shard == 0:
+        return docs
+    if tree.exists():
+        shutil.rmtree(tree)
+    tree.mkdir()
+    for entry in sorted(docs.iterdir()):
+        if (entry / "oo").is_dir():  # an assessment: everything but its school folders
+            (tree / entry.name / "oo").mkdir(parents=True)
+            for sub in entry.iterdir():
+                if sub.name != "oo":
+                    (tree / entry.name / sub.name).symlink_to(sub.resolve())
+        else:
+            (tree / entry.name).symlink_to(entry.resolve())
+    for school in shard_schools(docs, shard, shards):
+        (tree / school).symlink_to((docs / school).resolve())
+    return tree
+
+
+def _walk(root: Path) -> list[str]:
+    files = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        dirs.sort()
+        rel_dir = os.path.relpath(folder, root).replace(os.sep, "/")
+        files.extend(n if rel_dir == "." else f"{rel_dir}/{n}" for n in sorted(names))
+    return files
+
+
+def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> str:
     """sha256 of everything the shard's output depends on: the shard, mkdocs.yml, the hook, the
-    theme's versions, every file's path (link targets), and the content of the files it renders —
-    shard 0: every file outside the school folders; shard k: its school folders, plus the front
-    matter (titles, for the nav) of the other pages. The same rule as hooks.py picks the schools."""
+    theme's versions, every file path its build sees (link targets), and the content of the files
+    it renders — shard 0: every file outside the school folders; shard k: its school folders,
+    plus the front matter (titles, for the nav) of the other pages."""
     from importlib.metadata import version
 
     h = hashlib.sha256(f"{shard}/{shards}\0{epoch}\n".encode())
@@ -274,21 +318,13 @@ def shard_key(work: Path, shard: int, shards: int, epoch: int) -> str:
     for name in ("mkdocs.yml", "hooks.py"):
         path = work / name
         h.update(path.read_bytes() if path.exists() else b"")
-    docs = work / "docs"
-    files = []
-    for folder, dirs, names in os.walk(docs):
-        dirs.sort()
-        rel_dir = os.path.relpath(folder, docs).replace(os.sep, "/")
-        files.extend(n if rel_dir == "." else f"{rel_dir}/{n}" for n in sorted(names))
-    schools = sorted({s for f in files if (s := school_folder(f))})
-    mine = {s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard}
-    for rel in files:
+    for rel in _walk(tree):
         school = school_folder(rel)
         h.update(f"\n{rel}\0".encode())
-        if (shard == 0 and school is None) or (school is not None and school in mine):
-            h.update(hashlib.sha256((docs / rel).read_bytes()).digest())
-        elif shard and school is None and rel.endswith(".md"):
-            text = (docs / rel).read_bytes()[:65536]
+        if (shard == 0) == (school is None):
+            h.update(hashlib.sha256((tree / rel).read_bytes()).digest())
+        elif shard and rel.endswith(".md"):
+            text = (tree / rel).read_bytes()[:65536]
             h.update(text.partition(b"\n---\n")[0] if text.startswith(b"---\n") else b"")
     return h.hexdigest()
 
@@ -306,7 +342,18 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
     if plan["exists"]:
         out.mkdir(parents=True)
         return False
-    key = shard_key(work, shard, shards, plan["epoch"]) if cache else ""
+    scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree and its mkdocs.yml
+    try:
+        return _build_shard(
+            work, shard, shards, out, cache, plan, shard_tree(work, shard, shards, scratch)
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.with_suffix(".yml").unlink(missing_ok=True)
+
+
+def _build_shard(work, shard, shards, out, cache, plan, tree) -> bool:
+    key = shard_key(work, tree, shard, shards, plan["epoch"]) if cache else ""
     kept = Path(cache) / str(shard) if cache else None
     if kept and (kept / "key").is_file() and (kept / "key").read_text() == key:
         shutil.copytree(kept / "out", out, copy_function=_link_or_copy)
@@ -314,8 +361,20 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         return False
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(plan["epoch"]), "NO_MKDOCS_2_WARNING": "1",
            "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
+    cfg = work / "mkdocs.yml"
+    if tree != work / "docs":  # the same project, its docs_dir the shard's tree (beside `out`)
+        cfg = tree.with_suffix(".yml")
+        text = (work / "mkdocs.yml").read_text(encoding="utf-8")
+        for line, path in (("docs_dir: docs", tree), ("  - hooks.py", work / "hooks.py")):
+            if f"\n{line}\n" not in text:
+                raise StageError(f"{work / 'mkdocs.yml'}: нет строки «{line.strip()}»")
+            key_part = line.rsplit(" ", 1)[0]
+            text = text.replace(
+                f"\n{line}\n", f"\n{key_part} {json.dumps(str(path.resolve()))}\n", 1
+            )
+        cfg.write_text(text, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(work / "mkdocs.yml"), "-d", str(out.resolve())],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg), "-d", str(out.resolve())],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:

@@ -44,7 +44,7 @@ WORKFLOW_PARTS = ["Snakefile", "rules", "scripts", "site_templates"]
 STATE = ["results", "build", "site", "benchmarks", "logs", ".snakemake"]
 # Stage → its jobs' benchmark files (rules/*.smk `benchmark:`), {a} = the assessment id.
 STAGE_FILES = {
-    "ingest": ["{a}/ingest/batch-*.tsv", "{a}/ingest.tsv"],
+    "ingest": ["{a}/registry.tsv", "{a}/ingest/batch-*.tsv", "{a}/ingest.tsv"],
     "analyse": ["{a}/analyse.tsv"],
     "report_forms": ["{a}/report_forms.tsv"],
     "pages": ["{a}/pages.tsv"],

@@ -6,12 +6,27 @@ across files and writes results/<id>/. A corrected workbook re-runs its own batc
 """
 
 
+rule registry:
+    """Check and parse the registry of schools once for every ingest job."""
+    input:
+        registry=registry_file,
+    output:
+        "build/{assessment}/registry.pickle",
+    log:
+        "logs/{assessment}/registry.log",
+    benchmark:
+        "benchmarks/{assessment}/registry.tsv"
+    script:
+        "../scripts/ingest/run_registry.py"
+
+
 rule ingest_batch:
     """Read and validate one batch of submitted files, each in an isolated worker process
     (memory cap, timeout); the FileResults go to build/ for rule `ingest`."""
     input:
         definition=definition_file,
         registry=registry_file,
+        parsed_registry="build/{assessment}/registry.pickle",
     output:
         "build/{assessment}/ingest/batch-{batch}.pickle",
     log:
@@ -36,6 +51,7 @@ rule ingest:
         batches=batch_results,
         definition=definition_file,
         registry=registry_file,
+        parsed_registry="build/{assessment}/registry.pickle",
         config="config/config.yaml",
     output:
         students="results/{assessment}/students.csv",

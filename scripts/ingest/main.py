@@ -69,11 +69,14 @@ def parse_batch(
     files: list[str],
     limits: dict,
     jobs: int = 1,
+    registry_rows: list[dict] | None = None,
 ) -> list:
     """One batch of submitted files (paths relative to raw/<id>/) → their FileResults, each
-    file read in an isolated worker; the rules across files wait for `run_ingest`."""
+    file read in an isolated worker; the rules across files wait for `run_ingest`.
+    `registry_rows`: the registry as parsed once (rule `registry`), else read here."""
     definition = load_assessment(definition_path)
-    registry = {r["school_code"]: r for r in load_registry(registry_path)}
+    rows = registry_rows if registry_rows is not None else load_registry(registry_path)
+    registry = {r["school_code"]: r for r in rows}
     raw_dir = Path(registry_path).parent
     items = list_submissions(raw_dir, [str(raw_dir / f) for f in files])
     return process_all(
@@ -93,12 +96,14 @@ def run_ingest(
     code_sha: str,
     jobs: int = 1,
     results: list | None = None,
+    registry_rows: list[dict] | None = None,
 ) -> dict:
     """Everything the stage does; `out` maps students/school_status/submissions/validation/
     manifest/feedback to paths. `results` are the FileResults of every submitted file when the
     batches were read by `parse_batch` jobs; else the files are read here. Returns the manifest."""
     definition = load_assessment(definition_path)
-    registry_rows = load_registry(registry_path)
+    if registry_rows is None:
+        registry_rows = load_registry(registry_path)
     registry = {r["school_code"]: r for r in registry_rows}
     raw_dir = Path(registry_path).parent
     if results is None:
@@ -216,6 +221,7 @@ def main(smk) -> None:
         tolerance_pct=float(smk.params.tolerance_pct),
         code_sha=str(smk.params.code_version),
         results=batches.read_results(list(smk.input.batches)),  # rule ingest_batch
+        registry_rows=batches.read_results([smk.input.parsed_registry]),  # rule registry
     )
 
 

@@ -36,6 +36,11 @@ _LOOKALIKE = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 _DASHES = str.maketrans("\u2010\u2011\u2012\u2013\u2014\u2212", "------")
 
 
+# Anything clean_text would change besides NFC: an invisible character, white space other than a
+# single plain space between words (most cells have none: they skip the translate and the regex).
+_DIRTY = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2007\u202f]|[^\\S ]|  |^ | $")
+
+
 def clean_text(value) -> str:
     """Text of a cell without invisible characters, with single spaces, stripped."""
     if value is None:
@@ -43,6 +48,8 @@ def clean_text(value) -> str:
     text = value if isinstance(value, str) else str(value)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)  # «й» typed on a Mac: и + combining breve
+    if _DIRTY.search(text) is None:
+        return text
     return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
 
 

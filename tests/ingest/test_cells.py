@@ -179,3 +179,34 @@ def test_fuzz_header_and_variant(value):
     assert (code is None and variant in (None, 1, 2, 3)) or (
         variant is None and code == "variant_bad"
     )
+
+
+def _clean_text_reference(value) -> str:
+    """clean_text as first written (no fast path): the independent second computation."""
+    import unicodedata
+
+    from scripts.ingest.template_v1 import _INVISIBLE, _SPACES
+
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list(
+                "аБйи\u0306 x1.\t\n\r\x0b\x0c\x1c\x1f\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff\u00ad\u3000\u2028"
+            )
+        ),
+        max_size=12,
+    )
+)
+def test_clean_text_fast_path_equals_the_reference(text):
+    from scripts.ingest.template_v1 import clean_text
+
+    assert clean_text(text) == _clean_text_reference(text)

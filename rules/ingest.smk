@@ -1,8 +1,9 @@
 """Ingest: raw/<id>/ (registry + submitted workbooks) → validated results/<id>/ (docs/data-contract.md).
 
-Two steps: `ingest_batch` reads one batch of files (config `batches.ingest_files`; a region is a
-few jobs, a country a few hundred, spread over cores or SLURM nodes), `ingest` applies the rules
-across files and writes results/<id>/. A corrected workbook re-runs its own batch only.
+Three steps: `registry` checks and parses the registry once; `ingest_batch` reads one batch of
+files (config `batches.ingest_files`; a region is a few jobs, a country a hundred, spread over
+cores or SLURM nodes); `ingest` applies the rules across files and writes results/<id>/.
+A corrected workbook re-runs its own batch only.
 """
 
 

@@ -81,7 +81,7 @@ def measured(runs: dict[str, dict]) -> str:
         "### Cold run, per stage",
         "",
         "Per stage: wall s (the union of its jobs' run times) · jobs · CPU s (summed) · peak RSS of "
-        "its largest job, MiB (Snakemake's benchmark files). Stages: ingest = `ingest_batch` × n + "
+        "its largest job, MiB (Snakemake's benchmark files). Stages: ingest = `registry` + `ingest_batch` × n + "
         "`ingest`; site = `site_project` + `site_shard` × n + `site`.",
         "",
         head.replace("| |", "| stage |"),

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import yaml
 
+from scripts.demo.generate import REGISTRY_HEADER
 from scripts.demo.model import TASK_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -295,16 +296,7 @@ def generate(scale: Scale, out: Path, seed: int = 1) -> dict:
     registry = build_registry(scale, seed)
     with open(raw / "registry.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "Код МО",
-                "Муниципалитет",
-                "Код ОО",
-                "Наименование ОО",
-                "Тип местности",
-                "Обучающихся 4 классов",
-            ]
-        )
+        w.writerow(REGISTRY_HEADER)
         for s in registry:
             w.writerow([s.mo_code, s.mo_name, s.code, s.name, s.settlement, s.expected])
     model = Model(definition, seed)

@@ -49,7 +49,7 @@ rule site_shard:
         shard=r"\d+",
     params:
         shards=SITE_SHARDS,
-        # the last build of each shard, reused when its inputs did not change (build.shard_key)
+        # each shard's last build: pages whose text did not change are reused (scripts/site/shards.py)
         cache="build/site-shard-cache",
     script:
         "../scripts/site/run_site.py"

@@ -15,8 +15,17 @@ everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 sees a doc
 own school folders (build.shard_tree) and writes those. It still reads the other pages' front
 matter (titles for the nav, targets for links) but neither renders nor writes them, so its school
 pages come out as in one whole build.
+
+Page cache (scripts/site/shards.py): with SITE_RENDER (a JSON list of page paths) only those of
+the shard's own pages are rendered; the others are read like the other shards' pages (front
+matter only; their blocks' links are still checked) and not written, because the shard takes
+them from its cache. With SITE_RAW (a folder) each rendered page's HTML before its blocks go in is
+written there, and `pages.json` (own pages in build order, their URL and output path; own static
+files; every URL of the site), so the next build can put new blocks into an unchanged page.
+SITE_JINJA_CACHE: a folder for the theme's compiled templates (Jinja2 bytecode cache).
 """
 
+import json
 import logging
 import os
 import posixpath
@@ -34,7 +43,11 @@ _urls: set[str] = set()
 _SHARD = (
     tuple(map(int, os.environ["SITE_SHARD"].split("/"))) if os.environ.get("SITE_SHARD") else None
 )
-_mine: set[str] = set()  # the school folders this shard writes
+_RENDER = None  # own pages to render (SITE_RENDER); None = all of them
+if os.environ.get("SITE_RENDER"):
+    with open(os.environ["SITE_RENDER"], encoding="utf-8") as _fh:
+        _RENDER = set(json.load(_fh))
+_RAW = os.environ.get("SITE_RAW") or None
 
 
 def _school(src_uri: str) -> str | None:
@@ -48,6 +61,41 @@ def _norm(url: str) -> str:
     return "" if out == "." else out
 
 
+def _own(src_uri: str) -> bool:
+    """A page or file this build writes: shard 0 all but the schools', shard k its schools'."""
+    return _SHARD is None or (_school(src_uri) is None) == (_SHARD[0] == 0)
+
+
+def _rendered(src_uri: str) -> bool:
+    return _own(src_uri) and (_RENDER is None or src_uri in _RENDER)
+
+
+def split_blocks(markdown: str) -> tuple[str, list[str] | None, str]:
+    """(text for Markdown, the deferred blocks or None, the tail they came from)."""
+    body, sep, tail = markdown.partition(TAIL)
+    if not sep:
+        return markdown, None, ""
+    parts = BLOCK.split(tail)  # ["", "0", block0, "1", block1, …]
+    blocks = [""] * (len(parts) // 2)
+    for i in range(1, len(parts), 2):
+        blocks[int(parts[i])] = parts[i + 1].removesuffix("\n")
+    return body, blocks, tail
+
+
+def bad_links(page_url: str, tail: str, urls: set[str]) -> list[str]:
+    """The relative links of a page's blocks that name no page or file of the site."""
+    return [h for h in HREF.findall(tail) if h and _norm(posixpath.join(page_url, h)) not in urls]
+
+
+def inject(output: str, blocks: list[str]) -> str:
+    return PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], output)
+
+
+def _warn_links(src_uri: str, page_url: str, tail: str) -> None:
+    for href in bad_links(page_url, tail, _urls):
+        log.warning("%s: ссылка %r в HTML-блоке ведёт на несуществующую страницу", src_uri, href)
+
+
 def on_files(files, config):
     _urls.clear()
     _urls.update(_norm(f.url) for f in files)
@@ -58,45 +106,54 @@ def on_files(files, config):
 
 
 def on_page_read_source(page, config):
-    """In a school shard, another page is read for its front matter (title) only."""
-    if _SHARD is None or not _SHARD[0] or _school(page.file.src_uri):
+    """A page this build does not render (another shard's, or one its cache holds) is read for
+    its front matter (title) only."""
+    src = page.file.src_uri
+    if _rendered(src):
         return None
     with open(page.file.abs_src_path, encoding="utf-8-sig") as fh:
-        text = fh.read(65536)
+        text = fh.read() if _own(src) else fh.read(65536)
+    if _own(src):  # written from the cache: its blocks' links are checked all the same
+        _warn_links(src, page.url, split_blocks(text)[2])
     head, sep, _ = text.partition("\n---\n") if text.startswith("---\n") else ("", "", "")
     return head + sep if sep else ""
 
 
 def on_env(env, config, files):
-    """In a school shard, nothing but its schools' folders is written (after every page was read,
-    so the nav and the links are those of the whole site)."""
-    if _SHARD is not None and _SHARD[0]:
-        for f in files:
-            if _school(f.src_uri) is None:
-                f.inclusion = InclusionLevel.EXCLUDED
+    """Only the pages this build renders and its own files are written (after every page was
+    read, so the nav and the links are those of the whole site)."""
+    if _RAW:
+        pages = [
+            [f.src_uri, f.url, f.dest_uri] for f in files.documentation_pages() if _own(f.src_uri)
+        ]
+        static = [[f.src_uri, f.dest_uri] for f in files if not f.is_documentation_page()
+                  and f.inclusion.is_included() and _own(f.src_uri) and f.abs_src_path
+                  and f.abs_src_path.startswith(config.docs_dir)]  # fmt: skip
+        with open(os.path.join(_RAW, "pages.json"), "w", encoding="utf-8") as fh:
+            json.dump({"pages": pages, "static": static, "urls": sorted(_urls)}, fh)
+    for f in files:
+        if not _own(f.src_uri) or (f.is_documentation_page() and not _rendered(f.src_uri)):
+            f.inclusion = InclusionLevel.EXCLUDED
+    if os.environ.get("SITE_JINJA_CACHE"):
+        import jinja2
+
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(os.environ["SITE_JINJA_CACHE"])
     return env
 
 
 def on_page_markdown(markdown, page, config, files):
-    body, sep, tail = markdown.partition(TAIL)
-    if sep:
-        parts = BLOCK.split(tail)  # ["", "0", block0, "1", block1, …]
-        blocks = [""] * (len(parts) // 2)
-        for i in range(1, len(parts), 2):
-            blocks[int(parts[i])] = parts[i + 1].removesuffix("\n")
+    body, blocks, tail = split_blocks(markdown)
+    if blocks is not None:
         _blocks[page.file.src_uri] = blocks
-        for href in HREF.findall(tail):
-            if href and _norm(posixpath.join(page.url, href)) not in _urls:
-                log.warning(
-                    "%s: ссылка %r в HTML-блоке ведёт на несуществующую страницу",
-                    page.file.src_uri,
-                    href,
-                )
+        _warn_links(page.file.src_uri, page.url, tail)
     return body
 
 
 def on_post_page(output, page, config):
+    if _RAW:
+        path = os.path.join(_RAW, "raw", page.file.dest_uri)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(output)
     blocks = _blocks.pop(page.file.src_uri, None)
-    if blocks is None:
-        return output
-    return PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], output)
+    return output if blocks is None else inject(output, blocks)

@@ -31,16 +31,34 @@ def _cell(value, digits: int | None) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
+_PLAIN = {str, int, type(None)}  # csv writes these as _cell would (None as "")
+
+
 def to_csv_text(rows, columns: list[str], decimals: dict[str, int] | None = None) -> str:
     """Rows (dicts or a DataFrame) as canonical CSV text; `decimals` names the decimals per column."""
     decimals = decimals or {}
-    if hasattr(rows, "to_dict"):
-        rows = rows.to_dict("records")
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    rows = rows if isinstance(rows, list) else list(rows)
+    text = _csv_text(rows, columns, decimals, fix_cr=False)
+    # csv writes "\n" line ends only, so a "\r" comes from a cell: rare, then cell by cell
+    return _csv_text(rows, columns, decimals, fix_cr=True) if "\r" in text else text
+
+
+def _csv_text(rows: list, columns: list[str], decimals: dict, fix_cr: bool) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
+    digits = [decimals.get(c) for c in columns]
+    declared = [i for i, d in enumerate(digits) if d is not None]
     for row in rows:
-        writer.writerow([_cell(row.get(c), decimals.get(c)) for c in columns])
+        values = list(map(row.get, columns))
+        for i in declared:
+            values[i] = _cell(values[i], digits[i])
+        # a country's students.csv is 35 million cells: text, whole numbers and None go to csv
+        # as they are; only rows with other values (bool, float, numpy) go through _cell
+        if fix_cr or not _PLAIN.issuperset(map(type, values)):
+            values = [_cell(v, None) if v.__class__ is not str or fix_cr else v for v in values]
+        writer.writerow(values)
     return buf.getvalue()
 
 

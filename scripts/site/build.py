@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import hashlib
 import json
 import logging
 import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jinja2
@@ -36,6 +33,7 @@ from scripts.common.entry import StageError
 from scripts.site import diff, versions
 from scripts.site.escape import MdSafe, md_text
 from scripts.site.pages import render
+from scripts.site.shards import build_shard, link_or_copy, merge_shards
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "site_templates"
@@ -100,13 +98,6 @@ def check_offline(out: Path) -> list[str]:
     return found
 
 
-def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
 def assemble(
     work: Path,
     assessments: list[dict],
@@ -128,7 +119,7 @@ def assemble(
     for a in assessments:
         aid, d = a["id"], a["definition"]
         # Hard links: mkdocs only reads the docs, and copying a country's pages costs minutes.
-        shutil.copytree(a["docs"], docs / aid, copy_function=_link_or_copy)
+        shutil.copytree(a["docs"], docs / aid, copy_function=link_or_copy)
         old = site_dir / prev / aid / "data" if prev else None
         rep = diff.compare(old if old and old.exists() else None, docs / aid / "data")
         changes = docs / aid / "changes" / "index.md"
@@ -253,160 +244,6 @@ def prepare(
         work.mkdir(parents=True)
     (work / "plan.json").write_text(json.dumps(plan, sort_keys=True) + "\n", encoding="utf-8")
     return plan
-
-
-def school_folder(rel: str) -> str | None:
-    """`<id>/oo/<code>` for a file in a school's folder of the docs, else None (as hooks.py)."""
-    parts = rel.split("/")
-    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
-
-
-def shard_schools(docs: Path, shard: int, shards: int) -> list[str]:
-    """The school folders (`<id>/oo/<code>`) of shard k ≥ 1: the k-th of `shards` consecutive runs
-    of all of them, sorted."""
-    schools = []
-    for aid in sorted(p for p in docs.iterdir() if (p / "oo").is_dir()):
-        schools += [
-            f"{aid.name}/oo/{c}" for c in os.listdir(aid / "oo") if (aid / "oo" / c).is_dir()
-        ]
-    schools.sort()
-    return [s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard]
-
-
-def shard_tree(work: Path, shard: int, shards: int, tree: Path) -> Path:
-    """The docs a shard's mkdocs sees. Shard 0: all of `work/docs` (it links to every school). Shard
-    k ≥ 1: `tree`, symbolic links to every page and file outside the school folders plus its own
-    schools' folders — so each build walks its own part, not a country's 200 000 files."""
-    docs = work / "docs"
-    if shard == 0:
-        return docs
-    if tree.exists():
-        shutil.rmtree(tree)
-    tree.mkdir()
-    for entry in sorted(docs.iterdir()):
-        if (entry / "oo").is_dir():  # an assessment: everything but its school folders
-            (tree / entry.name / "oo").mkdir(parents=True)
-            for sub in entry.iterdir():
-                if sub.name != "oo":
-                    (tree / entry.name / sub.name).symlink_to(sub.resolve())
-        else:
-            (tree / entry.name).symlink_to(entry.resolve())
-    for school in shard_schools(docs, shard, shards):
-        (tree / school).symlink_to((docs / school).resolve())
-    return tree
-
-
-def _walk(root: Path) -> list[str]:
-    files = []
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        dirs.sort()
-        rel_dir = os.path.relpath(folder, root).replace(os.sep, "/")
-        files.extend(n if rel_dir == "." else f"{rel_dir}/{n}" for n in sorted(names))
-    return files
-
-
-def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> str:
-    """sha256 of everything the shard's output depends on: the shard, mkdocs.yml, the hook, the
-    theme's versions, every file path its build sees (link targets), and the content of the files
-    it renders — shard 0: every file outside the school folders; shard k: its school folders,
-    plus the front matter (titles, for the nav) of the other pages."""
-    from importlib.metadata import version
-
-    h = hashlib.sha256(f"{shard}/{shards}\0{epoch}\n".encode())
-    for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2"):
-        h.update(f"{pkg}={version(pkg)}\n".encode())
-    for name in ("mkdocs.yml", "hooks.py"):
-        path = work / name
-        h.update(path.read_bytes() if path.exists() else b"")
-    for rel in _walk(tree):
-        school = school_folder(rel)
-        h.update(f"\n{rel}\0".encode())
-        if (shard == 0) == (school is None):
-            h.update(hashlib.sha256((tree / rel).read_bytes()).digest())
-        elif shard and rel.endswith(".md"):
-            text = (tree / rel).read_bytes()[:65536]
-            h.update(text.partition(b"\n---\n")[0] if text.startswith(b"---\n") else b"")
-    return h.hexdigest()
-
-
-def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | None = None) -> bool:
-    """`mkdocs build --strict` of one shard of the project into `out` (site_templates/hooks.py:
-    shard 0 = every page but the schools', shard k = the k-th of `shards` runs of school pages).
-    Nothing to do (an empty `out`) when the version exists already. With `cache` (a folder of
-    the stage's own), a shard whose inputs did not change since its last build (`shard_key`) is
-    taken from there (hard links) instead of being built again. Returns True if it was built."""
-    work, out = Path(work), Path(out)
-    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
-    if out.exists():
-        shutil.rmtree(out)
-    if plan["exists"]:
-        out.mkdir(parents=True)
-        return False
-    scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree and its mkdocs.yml
-    try:
-        return _build_shard(
-            work, shard, shards, out, cache, plan, shard_tree(work, shard, shards, scratch)
-        )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.with_suffix(".yml").unlink(missing_ok=True)
-
-
-def _build_shard(work, shard, shards, out, cache, plan, tree) -> bool:
-    key = shard_key(work, tree, shard, shards, plan["epoch"]) if cache else ""
-    kept = Path(cache) / str(shard) if cache else None
-    if kept and (kept / "key").is_file() and (kept / "key").read_text() == key:
-        shutil.copytree(kept / "out", out, copy_function=_link_or_copy)
-        log.info("Часть %d из %d: без изменений, взята из %s", shard, shards, kept)
-        return False
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(plan["epoch"]), "NO_MKDOCS_2_WARNING": "1",
-           "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
-    cfg = work / "mkdocs.yml"
-    if tree != work / "docs":  # the same project, its docs_dir the shard's tree (beside `out`)
-        cfg = tree.with_suffix(".yml")
-        text = (work / "mkdocs.yml").read_text(encoding="utf-8")
-        for line, path in (("docs_dir: docs", tree), ("  - hooks.py", work / "hooks.py")):
-            if f"\n{line}\n" not in text:
-                raise StageError(f"{work / 'mkdocs.yml'}: нет строки «{line.strip()}»")
-            key_part = line.rsplit(" ", 1)[0]
-            text = text.replace(
-                f"\n{line}\n", f"\n{key_part} {json.dumps(str(path.resolve()))}\n", 1
-            )
-        cfg.write_text(text, encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg), "-d", str(out.resolve())],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        shutil.rmtree(out, ignore_errors=True)
-        raise StageError("mkdocs не собрал сайт:\n" + (proc.stderr or proc.stdout).strip()[-4000:])
-    if kept:  # the key is written last: a half-written cache never matches
-        fresh = kept.with_name(f"{shard}.new")
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.copytree(out, fresh / "out", copy_function=_link_or_copy)
-        (fresh / "key").write_text(key)
-        shutil.rmtree(kept, ignore_errors=True)
-        fresh.rename(kept)
-    return True
-
-
-def merge_shards(shard_dirs: list[Path], out: Path) -> None:
-    """One site from the shards' outputs: shard 0 whole, each school shard's `<id>/oo/` folders,
-    and one search index (shard 0's entries, then each shard's, in shard order). Hard links."""
-    skip = shutil.ignore_patterns(".snakemake_timestamp")  # Snakemake's marker in directory outputs
-    shutil.copytree(shard_dirs[0], out, copy_function=_link_or_copy, ignore=skip)
-    index_path = out / "search" / "search_index.json"
-    index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else None
-    for d in shard_dirs[1:]:
-        for oo in sorted(Path(d).glob("*/oo")):
-            shutil.copytree(oo, out / oo.relative_to(d), copy_function=_link_or_copy,
-                            dirs_exist_ok=True, ignore=skip)  # fmt: skip
-        part = Path(d) / "search" / "search_index.json"
-        if index is not None and part.exists():
-            index["docs"].extend(json.loads(part.read_text(encoding="utf-8"))["docs"])
-    if index is not None:
-        index_path.unlink()  # a hard link into shard 0's output: never write through it
-        index_path.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
 
 
 def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) -> dict:

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from scripts.common import entry
-from scripts.site import build
+from scripts.site import build, shards
 
 
 def project(smk) -> None:
@@ -25,7 +25,7 @@ def project(smk) -> None:
 
 
 def shard(smk) -> None:
-    build.build_shard(Path(smk.input[0]), int(smk.wildcards.shard), int(smk.params.shards),
+    shards.build_shard(Path(smk.input[0]), int(smk.wildcards.shard), int(smk.params.shards),
                       Path(smk.output[0]), cache=Path(smk.params.cache))  # fmt: skip
 
 

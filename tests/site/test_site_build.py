@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.common.entry import StageError
 from scripts.site import diff
 from scripts.site.build import build_site, check_offline
 from scripts.site.load import read_results
@@ -88,7 +89,8 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
     import subprocess
     import sys
 
-    from scripts.site.build import build_shard, finish, prepare
+    from scripts.site.build import finish, prepare
+    from scripts.site.shards import build_shard
 
     tmp, _, bundle, out = two_versions
     _, a = out[0]
@@ -128,7 +130,8 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
 def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
     """With a cache, a second build after one school page changed rebuilds that school's shard
     only; the assembled site equals a build without the cache."""
-    from scripts.site.build import build_shard, finish, prepare
+    from scripts.site.build import finish, prepare
+    from scripts.site.shards import build_shard
 
     tmp, _, bundle, out = two_versions
     _, a = out[0]
@@ -158,6 +161,70 @@ def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
     assert files(tmp_path / "site" / v) == files(tmp_path / "site2" / v)
+
+
+def _rewrite(page: Path, old: str, new: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.unlink()  # a hard link into the pages' output: never write through it
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
+    """A corrected workbook changes the region's figures: every school page's tables (its
+    deferred blocks) change, its text does not. The second build runs no mkdocs for a shard whose
+    pages' text is unchanged, only for the shard of the one page whose text changed, and the site
+    equals a build without the cache, byte for byte (search index included)."""
+    from scripts.site.build import finish, prepare
+    from scripts.site.shards import build_shard, shard_key, shard_tree
+
+    tmp, _, bundle, out = two_versions
+    _, a = out[0]
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    prepare(a, tmp_path / "site", work, bundle, code="c")
+    dirs = [tmp_path / "shards" / str(k) for k in range(3)]
+    assert [build_shard(work, k, 2, d, cache=cache) for k, d in enumerate(dirs)] == [True] * 3
+    for k in range(3):  # the URLs the cache checks links against are those mkdocs knew
+        tree = shard_tree(work, k, 2, tmp_path / f"tree{k}")
+        known = set(json.loads((cache / str(k) / "pages.json").read_text())["urls"])
+        assert shard_key(work, tree, k, 2, 0)[2] <= known
+    schools = sorted((work / "docs").glob("*/oo/*/index.md"))
+    marker = "<!--@deferred-html-->\n<!--@html 0-->\n"
+    for page in schools:  # every school's first block changes
+        _rewrite(page, marker, marker + '<p class="fix">Исправлено</p>')
+    mo = sorted((work / "docs").glob("*/mo/*/index.md"))[0]
+    _rewrite(mo, "\n## ", "\nТекст изменён.\n\n## ")  # one page of shard 0: its text
+    assert [build_shard(work, k, 2, d, cache=cache) for k, d in enumerate(dirs)] == [
+        True,
+        False,
+        False,
+    ]
+    for page in schools:
+        html = next(dirs[1 + (page in schools[len(schools) // 2 :])].glob(
+            f"*/oo/{page.parent.name}/index.html"
+        )).read_text()  # fmt: skip
+        assert '<p class="fix">Исправлено</p>' in html and "<!--@html" not in html
+    assert "Текст изменён." in next(dirs[0].glob(f"*/mo/{mo.parent.name}/index.html")).read_text()
+    finish(work, dirs, tmp_path / "site")
+    plain = [tmp_path / "plain" / str(k) for k in range(3)]
+    for k, d in enumerate(plain):
+        build_shard(work, k, 2, d)
+    finish(work, plain, tmp_path / "site2")
+    v = json.loads((work / "plan.json").read_text())["version"]
+
+    def files(root):
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert files(tmp_path / "site" / v) == files(tmp_path / "site2" / v)
+    # a new file in a school's folder re-renders that school's shard (its page's key changed)
+    extra = schools[-1].parent / "extra.json"
+    extra.write_text("{}", encoding="utf-8")
+    assert build_shard(work, 2, 2, dirs[2], cache=cache) is True
+    assert (dirs[2] / extra.relative_to(work / "docs")).read_text() == "{}"
+    # a link in a kept page's block to a page that does not exist fails, as in mkdocs --strict
+    _rewrite(schools[0], marker, marker + '<a href="../нет/">x</a>')
+    with pytest.raises(StageError, match="нет/"):
+        build_shard(work, 1, 2, dirs[1], cache=cache)
 
 
 def test_changes_page_and_diff_cli(two_versions, capsys):

@@ -1,0 +1,324 @@
+"""The site's mkdocs build in shards (rules/site.smk `site_shard`), each with a page cache.
+
+Shard 0 writes every page but the schools'; shard k ≥ 1 writes the k-th of `shards` consecutive
+runs of the school pages (site_templates/hooks.py), so no build holds a country's 40 000 pages and
+the shards run in parallel; `merge_shards` assembles them into one version.
+
+Page cache (build/site-shard-cache/<k>/): a corrected workbook changes the region's figures, so
+every school page changes — but only in its deferred HTML blocks (tables, chart placeholders: the
+tail after `<!--@deferred-html-->`, which mkdocs never parses; site_templates/hooks.py puts them
+into the finished HTML). The text before that tail (headings, the summary) changes only for the
+schools whose own data changed. So a shard keeps, per page, the HTML mkdocs made before the blocks
+went in; the next build renders with mkdocs only the pages whose text changed, and puts today's
+blocks into the kept HTML of the others. The shard's key (`shard_key`: mkdocs.yml, the hook, the
+theme's versions, every file path, every page's front matter) must be unchanged for any page to
+be kept; static files (charts' data, downloads) are always today's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from scripts.common.entry import StageError
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOKS = ROOT / "site_templates" / "hooks.py"
+SEARCH_INDEX = "search/search_index.json"
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _hooks():
+    """site_templates/hooks.py as a module: the same block split, injection and link check."""
+    spec = importlib.util.spec_from_file_location("site_hooks", HOOKS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def school_folder(rel: str) -> str | None:
+    """`<id>/oo/<code>` for a file in a school's folder of the docs, else None (as hooks.py)."""
+    parts = rel.split("/")
+    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
+
+
+def shard_schools(docs: Path, shard: int, shards: int) -> list[str]:
+    """The school folders (`<id>/oo/<code>`) of shard k ≥ 1: the k-th of `shards` consecutive runs
+    of all of them, sorted."""
+    schools = []
+    for aid in sorted(p for p in docs.iterdir() if (p / "oo").is_dir()):
+        schools += [
+            f"{aid.name}/oo/{c}" for c in os.listdir(aid / "oo") if (aid / "oo" / c).is_dir()
+        ]
+    schools.sort()
+    return [s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard]
+
+
+def shard_tree(work: Path, shard: int, shards: int, tree: Path) -> Path:
+    """The docs a shard's mkdocs sees. Shard 0: all of `work/docs` (it links to every school). Shard
+    k ≥ 1: `tree`, symbolic links to every page and file outside the school folders plus its own
+    schools' folders — so each build walks its own part, not a country's 200 000 files."""
+    docs = work / "docs"
+    if shard == 0:
+        return docs
+    if tree.exists():
+        shutil.rmtree(tree)
+    tree.mkdir()
+    for entry in sorted(docs.iterdir()):
+        if (entry / "oo").is_dir():  # an assessment: everything but its school folders
+            (tree / entry.name / "oo").mkdir(parents=True)
+            for sub in entry.iterdir():
+                if sub.name != "oo":
+                    (tree / entry.name / sub.name).symlink_to(sub.resolve())
+        else:
+            (tree / entry.name).symlink_to(entry.resolve())
+    for school in shard_schools(docs, shard, shards):
+        (tree / school).symlink_to((docs / school).resolve())
+    return tree
+
+
+def _walk(root: Path) -> list[str]:
+    files = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        dirs.sort()
+        rel_dir = os.path.relpath(folder, root).replace(os.sep, "/")
+        files.extend(n if rel_dir == "." else f"{rel_dir}/{n}" for n in sorted(names))
+    return files
+
+
+def _front_matter(text: bytes) -> bytes:
+    return text.partition(b"\n---\n")[0] if text.startswith(b"---\n") else b""
+
+
+def _url(rel: str) -> str:
+    """A file's URL in the site, as mkdocs makes it (use_directory_urls): `a/index.md` → `a/`."""
+    if not rel.endswith(".md"):
+        return rel
+    stem = rel[:-3]
+    return stem[:-5] if stem == "index" or stem.endswith("/index") else stem + "/"
+
+
+def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> tuple[str, dict, set]:
+    """(the shard's key, {own page: the key of its text}, every URL of the site it sees).
+
+    The shard's key: the shard, mkdocs.yml, the hook, the theme's versions, every page's front
+    matter (titles: the nav) and the paths of the files the shard's pages may link to. A page's
+    key: its text before the deferred blocks, plus, for a school page, the file names of its own
+    folder (a chart or download that appears re-renders it). So a school's new chart file
+    re-renders that school's page only, and shard 0 (which links to the school pages, not to
+    their files) sees only the school pages' paths."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(f"{shard}/{shards}\0{epoch}\n".encode())
+    for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2"):
+        h.update(f"{pkg}={version(pkg)}\n".encode())
+    for name in ("mkdocs.yml", "hooks.py"):
+        path = work / name
+        h.update(path.read_bytes() if path.exists() else b"")
+    hooks = _hooks()
+    tail = hooks.TAIL.encode()
+    folders = defaultdict(list)
+    texts, urls = {}, set()
+    for rel in _walk(tree):
+        urls.add(hooks._norm(_url(rel)))
+        folder = school_folder(rel)
+        if folder is not None and shard:  # an own school's file: in its page's key
+            folders[folder].append(rel)
+        elif folder is None or rel.endswith(".md"):
+            h.update(f"\n{rel}\0".encode())
+        if not rel.endswith(".md") or (not shard and folder is not None):
+            continue  # shard 0 never reads a school page
+        if shard and folder is None:  # another shard's page: its title only
+            h.update(_front_matter((tree / rel).read_bytes()[:65536]))
+            continue
+        text = (tree / rel).read_bytes()
+        h.update(_front_matter(text))
+        texts[rel] = text.partition(tail)[0]
+    pages = {}
+    for rel, text in texts.items():
+        names = "\0".join(folders.get(school_folder(rel), [])).encode()
+        pages[rel] = hashlib.sha256(names + b"\n" + text).hexdigest()
+    return h.hexdigest(), pages, urls
+
+
+def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | None = None) -> bool:
+    """`mkdocs build --strict` of one shard of the project into `out`. Nothing to do (an empty
+    `out`) when the version exists already. With `cache` (a folder of the stage's own), only the
+    pages whose text changed since the shard's last build are rendered (see the module's doc).
+    Returns True if mkdocs ran."""
+    work, out = Path(work), Path(out)
+    plan = json.loads((work / "plan.json").read_text(encoding="utf-8"))
+    if out.exists():
+        shutil.rmtree(out)
+    if plan["exists"]:
+        out.mkdir(parents=True)
+        return False
+    scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree and its mkdocs.yml
+    raw = out.with_name(f"{out.name}.raw")  # the rendered pages before their blocks went in
+    try:
+        tree = shard_tree(work, shard, shards, scratch)
+        if cache is None:
+            _mkdocs(work, shard, shards, out, plan["epoch"], tree)
+            return True
+        return _build_cached(work, shard, shards, out, Path(cache), plan["epoch"], tree, raw)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.with_suffix(".yml").unlink(missing_ok=True)
+        shutil.rmtree(raw, ignore_errors=True)
+
+
+def _mkdocs(work, shard, shards, out, epoch, tree, render=None, raw=None, jinja=None) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
+           "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
+    if raw is not None:
+        raw.mkdir(parents=True)
+        env["SITE_RAW"] = str(raw.resolve())
+        if render is not None:
+            (raw / "render.json").write_text(json.dumps(render), encoding="utf-8")
+            env["SITE_RENDER"] = str((raw / "render.json").resolve())
+    if jinja is not None:
+        jinja.mkdir(parents=True, exist_ok=True)
+        env["SITE_JINJA_CACHE"] = str(jinja.resolve())
+    cfg = work / "mkdocs.yml"
+    if tree != work / "docs":  # the same project, its docs_dir the shard's tree (beside `out`)
+        cfg = tree.with_suffix(".yml")
+        text = (work / "mkdocs.yml").read_text(encoding="utf-8")
+        for line, path in (("docs_dir: docs", tree), ("  - hooks.py", work / "hooks.py")):
+            if f"\n{line}\n" not in text:
+                raise StageError(f"{work / 'mkdocs.yml'}: нет строки «{line.strip()}»")
+            key_part = line.rsplit(" ", 1)[0]
+            text = text.replace(
+                f"\n{line}\n", f"\n{key_part} {json.dumps(str(path.resolve()))}\n", 1
+            )
+        cfg.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(cfg), "-d", str(out.resolve())],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)
+        raise StageError("mkdocs не собрал сайт:\n" + (proc.stderr or proc.stdout).strip()[-4000:])
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """dst := src without writing through dst (it may be a hard link into the cache)."""
+    dst.unlink(missing_ok=True)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    link_or_copy(str(src), str(dst))
+
+
+def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
+    key, texts, urls = shard_key(work, tree, shard, shards, epoch)
+    kept = cache / str(shard)
+    state = None
+    if (kept / "state.json").is_file():
+        state = json.loads((kept / "state.json").read_text(encoding="utf-8"))
+        if state["key"] != key:
+            state = None
+    render = (
+        None if state is None else sorted(p for p, h in texts.items() if state["pages"].get(p) != h)
+    )
+    hooks = _hooks()
+    if render == []:  # no page's text changed: the last output, with today's files and blocks
+        shutil.copytree(kept / "out", out, copy_function=link_or_copy)
+        info = json.loads((kept / "pages.json").read_text(encoding="utf-8"))
+        for src, dest in info["static"]:
+            _replace(tree / src, out / dest)
+        (raw / "raw").mkdir(parents=True)
+    else:
+        _mkdocs(work, shard, shards, out, epoch, tree, render, raw, jinja=cache / "jinja")
+        info = json.loads((raw / "pages.json").read_text(encoding="utf-8"))
+    fresh = set(texts) if render is None else set(render)
+    bad = []
+    for src, url, dest in info["pages"]:
+        if src in fresh:
+            continue
+        # kept: the HTML before its blocks from the cache, today's blocks from the page
+        _, blocks, tail = hooks.split_blocks((tree / src).read_text(encoding="utf-8-sig"))
+        if render == []:  # mkdocs did not run, so its link check did not either
+            bad += [f"{src}: {href}" for href in hooks.bad_links(url, tail, urls)]
+        _replace(kept / "raw" / dest, raw / "raw" / dest)
+        html = (kept / "raw" / dest).read_text(encoding="utf-8")
+        (out / dest).unlink(missing_ok=True)
+        (out / dest).parent.mkdir(parents=True, exist_ok=True)
+        (out / dest).write_text(html if blocks is None else hooks.inject(html, blocks), "utf-8")
+    if bad:
+        shutil.rmtree(out, ignore_errors=True)
+        raise StageError(
+            "ссылки в HTML-блоках ведут на несуществующие страницы:\n" + "\n".join(bad[:20])
+        )
+    entries = _search_entries(out, info, fresh, state)
+    _keep(kept, out, raw, info, {"key": key, "pages": texts, "entries": entries})
+    return render != []
+
+
+def _search_entries(out: Path, info: dict, fresh: set, state: dict | None) -> dict:
+    """The shard's search index, page by page in build order: the rendered pages' entries from
+    mkdocs, the kept pages' from the cache. Returns them by page (for the cache)."""
+    path = out / SEARCH_INDEX
+    if not path.exists():
+        return {}
+    index = json.loads(path.read_text(encoding="utf-8"))
+    norm = _hooks()._norm  # the home page: URL "./", location ""
+    by_url = defaultdict(list)
+    for entry in index["docs"]:
+        by_url[norm(entry["location"].split("#", 1)[0])].append(entry)
+    entries = {
+        src: by_url.get(norm(url), []) if src in fresh else state["entries"].get(src, [])
+        for src, url, _ in info["pages"]
+    }
+    # mkdocs' index (when it ran) has the rendered pages' entries only, each under its page
+    found = sum(len(entries[src]) for src, _, _ in info["pages"] if src in fresh)
+    if fresh and found != len(index["docs"]):
+        raise StageError(f"{path}: в поисковом индексе части есть записи без страницы")
+    index["docs"] = [e for src, _, _ in info["pages"] for e in entries[src]]
+    path.unlink()  # may be a hard link into the cache
+    path.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
+    return entries
+
+
+def _keep(kept: Path, out: Path, raw: Path, info: dict, state: dict) -> None:
+    """The shard's output, its pages' HTML before the blocks and its state into the cache; the
+    state is written last, so a half-written cache never matches."""
+    fresh = kept.with_name(f"{kept.name}.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    (raw / "raw").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(out, fresh / "out", copy_function=link_or_copy)
+    shutil.copytree(raw / "raw", fresh / "raw", copy_function=link_or_copy)
+    (fresh / "pages.json").write_text(json.dumps(info), encoding="utf-8")
+    (fresh / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    shutil.rmtree(kept, ignore_errors=True)
+    fresh.rename(kept)
+
+
+def merge_shards(shard_dirs: list[Path], out: Path) -> None:
+    """One site from the shards' outputs: shard 0 whole, each school shard's `<id>/oo/` folders,
+    and one search index (shard 0's entries, then each shard's, in shard order). Hard links."""
+    skip = shutil.ignore_patterns(".snakemake_timestamp")  # Snakemake's marker in directory outputs
+    shutil.copytree(shard_dirs[0], out, copy_function=link_or_copy, ignore=skip)
+    index_path = out / SEARCH_INDEX
+    index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else None
+    for d in shard_dirs[1:]:
+        for oo in sorted(Path(d).glob("*/oo")):
+            shutil.copytree(oo, out / oo.relative_to(d), copy_function=link_or_copy,
+                            dirs_exist_ok=True, ignore=skip)  # fmt: skip
+        part = Path(d) / SEARCH_INDEX
+        if index is not None and part.exists():
+            index["docs"].extend(json.loads(part.read_text(encoding="utf-8"))["docs"])
+    if index is not None:
+        index_path.unlink()  # a hard link into shard 0's output: never write through it
+        index_path.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")

@@ -17,9 +17,11 @@ be kept; static files (charts' data, downloads) are always today's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -32,6 +34,7 @@ from scripts.common.entry import StageError
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = ROOT / "site_templates" / "hooks.py"
 SEARCH_INDEX = "search/search_index.json"
+log = logging.getLogger("stage")
 
 
 def link_or_copy(src: str, dst: str) -> None:
@@ -41,6 +44,7 @@ def link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
+@functools.cache
 def _hooks():
     """site_templates/hooks.py as a module: the same block split, injection and link check."""
     spec = importlib.util.spec_from_file_location("site_hooks", HOOKS)
@@ -260,6 +264,8 @@ def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
         raise StageError(
             "ссылки в HTML-блоках ведут на несуществующие страницы:\n" + "\n".join(bad[:20])
         )
+    log.info("Часть %d из %d: страниц %d, из них собрано mkdocs %d (остальные из %s)",
+             shard, shards, len(info["pages"]), len(fresh), kept)  # fmt: skip
     entries = _search_entries(out, info, fresh, state)
     _keep(kept, out, raw, info, {"key": key, "pages": texts, "entries": entries})
     return render != []

@@ -31,10 +31,12 @@ def submission_files(raw_dir: str | Path) -> list[str]:
 
 
 def split(files: list[str], per_batch: int, min_batches: int = MIN_BATCHES) -> list[list[str]]:
-    """As few batches as hold at most `per_batch` files each, but at least `min_batches` (two
-    cores share even a region) while there are files for them, of nearly equal size (the jobs
-    finish together); always at least one batch (maybe empty)."""
-    n = max(1, -(-len(files) // max(1, int(per_batch))), min(min_batches, len(files)))
+    """As few batches as hold at most `per_batch` files each, rounded up to a multiple of
+    `min_batches` (two cores: 3 batches would leave one core idle for the last third) while there
+    are files for them, of nearly equal size (the jobs finish together); always at least one
+    batch (maybe empty)."""
+    n = -(-len(files) // max(1, int(per_batch)))
+    n = max(1, min(-(-n // min_batches) * min_batches, len(files)))
     return [files[i * len(files) // n : (i + 1) * len(files) // n] for i in range(n)]
 
 

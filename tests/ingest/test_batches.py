@@ -8,7 +8,8 @@ from scripts.ingest.main import parse_batch, run_ingest
 
 def test_split_sizes_by_hand():
     files = [f"submissions/{i:03d}.xlsx" for i in range(7)]
-    assert batches.split(files, 3) == [files[0:2], files[2:4], files[4:7]]
+    # 7 files by 3 → 3 batches, rounded up to 4 (an even number for two cores)
+    assert batches.split(files, 3) == [files[0:1], files[1:3], files[3:5], files[5:7]]
     assert batches.split(files, 7) == [files[0:3], files[3:7]]  # at least two
     assert batches.split(files, 7, min_batches=1) == [files]
     assert batches.split(files, 1) == [[f] for f in files]
@@ -19,6 +20,12 @@ def test_split_sizes_by_hand():
     assert sum(parts, []) == [str(i) for i in range(298)]
     parts = batches.split([str(i) for i in range(39_593)], 500)
     assert len(parts) == 80 and {len(p) for p in parts} == {494, 495}
+    assert [len(p) for p in batches.split([str(i) for i in range(2_965)], 1000)] == [
+        741,
+        741,
+        741,
+        742,
+    ]
 
 
 def test_files_sorted_relative_and_fingerprint_moves_with_one_file(tmp_path: Path):

@@ -32,6 +32,8 @@ def _cell(value, digits: int | None) -> str:
 
 
 _PLAIN = {str, int, type(None)}  # csv writes these as _cell would (None as "")
+_PLAIN_OR_BOOL = _PLAIN | {bool}
+_BOOLS = {True: "1", False: "0"}  # 1 and 0 map to the same text: str(1) == "1"
 
 
 def to_csv_text(rows, columns: list[str], decimals: dict[str, int] | None = None) -> str:
@@ -56,10 +58,27 @@ def _csv_text(rows: list, columns: list[str], decimals: dict, fix_cr: bool) -> s
             values[i] = _cell(values[i], digits[i])
         # a country's students.csv is 35 million cells: text, whole numbers and None go to csv
         # as they are; only rows with other values (bool, float, numpy) go through _cell
-        if fix_cr or not _PLAIN.issuperset(map(type, values)):
+        types = set(map(type, values))
+        if fix_cr or not types <= _PLAIN_OR_BOOL:
             values = [_cell(v, None) if v.__class__ is not str or fix_cr else v for v in values]
+        elif bool in types:
+            values = list(map(_BOOLS.get, values, values))  # a flag column (students' `absent`)
         writer.writerow(values)
     return buf.getvalue()
+
+
+def text_rows_csv(columns: list[str], rows) -> str:
+    """Rows of cells already formatted as text (scripts/analyse/output.py) as canonical CSV text:
+    csv writes them in one call; a cell with a "\r" (rare) gets LF line ends as in _cell."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    text = buf.getvalue()
+    if "\r" in text:
+        return text_rows_csv(columns, [[_cell(v, None) for v in row] for row in rows])
+    return text
 
 
 def write_csv(path, rows, columns: list[str], decimals: dict[str, int] | None = None) -> None:

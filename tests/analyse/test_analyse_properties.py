@@ -187,3 +187,24 @@ def test_rerun_gives_identical_bytes(tmp_path):
         text = a.decode("utf-8")
         assert "\r" not in text and not text.startswith("\ufeff")
         assert ",-0.0" not in text and ",-0," not in text
+
+
+_TIES = st.builds(
+    lambda k, d: (2 * k + 1) * 5 / 10 ** (d + 1), st.integers(-(10**6), 10**6), st.integers(1, 3)
+)
+
+
+@given(
+    st.lists(st.one_of(st.floats(-1e7, 1e7), _TIES, st.just(float("nan"))), max_size=40),
+    st.integers(1, 3),
+)
+def test_fast_number_texts_equal_fmt(values, digits):
+    """format_numbers formats most values with the float's own formatting and sends only those
+    near a tie through fmt; every text equals fmt's (half-up from the shortest repr, no -0.0)."""
+    import numpy as np
+
+    from scripts.analyse.output import format_numbers
+    from scripts.common.numfmt import fmt
+
+    got = format_numbers(np.asarray(values, dtype=float), digits).tolist()
+    assert got == [fmt(v, digits) for v in values]

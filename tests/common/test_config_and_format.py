@@ -156,3 +156,12 @@ def test_csv_fast_path_writes_what_the_cell_formatter_writes(rows):
     for row in dicts:
         writer.writerow([_cell(row.get(k), decimals.get(k)) for k in columns])
     assert to_csv_text(dicts, columns, decimals) == buf.getvalue()
+
+
+def test_text_rows_csv_matches_the_dict_writer():
+    from scripts.common.csvio import text_rows_csv
+
+    rows = [["x\r\ny", "1", ""], ['a,"b"', "", "Ё\rж"]]
+    dicts = [dict(zip("abc", r, strict=True)) for r in rows]
+    assert text_rows_csv(list("abc"), rows) == to_csv_text(dicts, list("abc"))
+    assert text_rows_csv(list("abc"), rows) == 'a,b,c\n"x\ny",1,\n"a,""b""",,"Ё\nж"\n'

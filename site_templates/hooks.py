@@ -22,7 +22,6 @@ matter only; their blocks' links are still checked) and not written, because the
 them from its cache. With SITE_RAW (a folder) each rendered page's HTML before its blocks go in is
 written there, and `pages.json` (own pages in build order, their URL and output path; own static
 files; every URL of the site), so the next build can put new blocks into an unchanged page.
-SITE_JINJA_CACHE: a folder for the theme's compiled templates (Jinja2 bytecode cache).
 """
 
 import json
@@ -134,10 +133,6 @@ def on_env(env, config, files):
     for f in files:
         if not _own(f.src_uri) or (f.is_documentation_page() and not _rendered(f.src_uri)):
             f.inclusion = InclusionLevel.EXCLUDED
-    if os.environ.get("SITE_JINJA_CACHE"):
-        import jinja2
-
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(os.environ["SITE_JINJA_CACHE"])
     return env
 
 

@@ -184,7 +184,7 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         shutil.rmtree(raw, ignore_errors=True)
 
 
-def _mkdocs(work, shard, shards, out, epoch, tree, render=None, raw=None, jinja=None) -> None:
+def _mkdocs(work, shard, shards, out, epoch, tree, render=None, raw=None) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
            "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
     if raw is not None:
@@ -193,9 +193,6 @@ def _mkdocs(work, shard, shards, out, epoch, tree, render=None, raw=None, jinja=
         if render is not None:
             (raw / "render.json").write_text(json.dumps(render), encoding="utf-8")
             env["SITE_RENDER"] = str((raw / "render.json").resolve())
-    if jinja is not None:
-        jinja.mkdir(parents=True, exist_ok=True)
-        env["SITE_JINJA_CACHE"] = str(jinja.resolve())
     cfg = work / "mkdocs.yml"
     if tree != work / "docs":  # the same project, its docs_dir the shard's tree (beside `out`)
         cfg = tree.with_suffix(".yml")
@@ -227,11 +224,7 @@ def _replace(src: Path, dst: Path) -> None:
 def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
     key, texts, urls = shard_key(work, tree, shard, shards, epoch)
     kept = cache / str(shard)
-    state = None
-    if (kept / "state.json").is_file():
-        state = json.loads((kept / "state.json").read_text(encoding="utf-8"))
-        if state["key"] != key:
-            state = None
+    state = _kept_state(kept, key)
     render = (
         None if state is None else sorted(p for p, h in texts.items() if state["pages"].get(p) != h)
     )
@@ -243,7 +236,7 @@ def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
             _replace(tree / src, out / dest)
         (raw / "raw").mkdir(parents=True)
     else:
-        _mkdocs(work, shard, shards, out, epoch, tree, render, raw, jinja=cache / "jinja")
+        _mkdocs(work, shard, shards, out, epoch, tree, render, raw)
         info = json.loads((raw / "pages.json").read_text(encoding="utf-8"))
     fresh = set(texts) if render is None else set(render)
     bad = []
@@ -269,6 +262,22 @@ def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
     entries = _search_entries(out, info, fresh, state)
     _keep(kept, out, raw, info, {"key": key, "pages": texts, "entries": entries})
     return render != []
+
+
+def _kept_state(kept: Path, key: str) -> dict | None:
+    """The cache's state if it belongs to this key and is whole; a page whose kept HTML is
+    missing (a cache folder partly deleted) counts as changed, so it is rendered again."""
+    try:
+        state = json.loads((kept / "state.json").read_text(encoding="utf-8"))
+        info = json.loads((kept / "pages.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if state.get("key") != key or not (kept / "out").is_dir():
+        return None
+    for src, _, dest in info["pages"]:
+        if src in state["pages"] and not (kept / "raw" / dest).is_file():
+            del state["pages"][src]
+    return state
 
 
 def _search_entries(out: Path, info: dict, fresh: set, state: dict | None) -> dict:

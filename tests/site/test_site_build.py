@@ -221,6 +221,11 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     extra.write_text("{}", encoding="utf-8")
     assert build_shard(work, 2, 2, dirs[2], cache=cache) is True
     assert (dirs[2] / extra.relative_to(work / "docs")).read_text() == "{}"
+    # a cache that lost a kept page's HTML renders that page again (and keeps it anew)
+    lost = next((cache / "2" / "raw").rglob("index.html"))
+    lost.unlink()
+    assert build_shard(work, 2, 2, dirs[2], cache=cache) is True
+    assert (cache / "2" / "raw" / lost.relative_to(cache / "2" / "raw")).is_file()
     # a link in a kept page's block to a page that does not exist fails, as in mkdocs --strict
     _rewrite(schools[0], marker, marker + '<a href="../нет/">x</a>')
     with pytest.raises(StageError, match="нет/"):

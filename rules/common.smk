@@ -104,7 +104,7 @@ def registry_schools(assessment):
 # School shards of at most `batches.site_schools` pages each (shard 0, the other pages, on top);
 # at least two, so that two cores share even a region's school pages.
 SITE_SHARDS = max(
-    1,
+    2,
     -(
         -sum(registry_schools(a) for a in ASSESSMENTS)
         // config.get("batches", {}).get("site_schools", 500)

@@ -313,7 +313,10 @@ def _keep(kept: Path, out: Path, raw: Path, info: dict, state: dict) -> None:
     fresh.mkdir(parents=True)
     (raw / "raw").mkdir(parents=True, exist_ok=True)
     shutil.copytree(out, fresh / "out", copy_function=link_or_copy)
-    shutil.copytree(raw / "raw", fresh / "raw", copy_function=link_or_copy)
+    try:  # the scratch folder is ours: move it (one rename, not a link per page)
+        (raw / "raw").rename(fresh / "raw")
+    except OSError:  # another file system
+        shutil.copytree(raw / "raw", fresh / "raw", copy_function=link_or_copy)
     (fresh / "pages.json").write_text(json.dumps(info), encoding="utf-8")
     (fresh / "state.json").write_text(json.dumps(state), encoding="utf-8")
     shutil.rmtree(kept, ignore_errors=True)

@@ -127,18 +127,27 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
     assert entries(built) == entries(whole)
 
 
-def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
-    """With a cache, a second build after one school page changed rebuilds that school's shard
-    only; the assembled site equals a build without the cache."""
+def _built_with_cache(two_versions, tmp_path: Path, shards: int):
+    """The first version's project, every shard built once with a cache: (work, cache, dirs)."""
     from scripts.site.build import prepare
     from scripts.site.shards import build_shard
 
     tmp, _, bundle, out = two_versions
-    _, a = out[0]
     work, cache = tmp_path / "work", tmp_path / "cache"
-    prepare(a, tmp_path / "site", work, bundle, code="c")
-    dirs = [tmp_path / "shards" / str(k) for k in range(4)]
-    assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [True] * 4
+    prepare(out[0][1], tmp_path / "site", work, bundle, code="c")
+    dirs = [tmp_path / "shards" / str(k) for k in range(shards + 1)]
+    assert [build_shard(work, k, shards, d, cache=cache) for k, d in enumerate(dirs)] == [True] * (
+        shards + 1
+    )
+    return work, cache, dirs
+
+
+def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
+    """With a cache, a second build after one school page changed rebuilds that school's shard
+    only; the assembled site equals a build without the cache."""
+    from scripts.site.shards import build_shard
+
+    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 3)
     page = sorted((work / "docs").glob("*/oo/*/index.md"))[-1]  # in the last shard
     _rewrite(page, "## Классы", "## Классы\n\nИзменено.")
     assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [
@@ -182,15 +191,9 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     deferred blocks) change, its text does not. The second build runs no mkdocs for a shard whose
     pages' text is unchanged, only for the shard of the one page whose text changed, and the site
     equals a build without the cache, byte for byte (search index included)."""
-    from scripts.site.build import prepare
     from scripts.site.shards import build_shard, shard_key, shard_tree
 
-    tmp, _, bundle, out = two_versions
-    _, a = out[0]
-    work, cache = tmp_path / "work", tmp_path / "cache"
-    prepare(a, tmp_path / "site", work, bundle, code="c")
-    dirs = [tmp_path / "shards" / str(k) for k in range(3)]
-    assert [build_shard(work, k, 2, d, cache=cache) for k, d in enumerate(dirs)] == [True] * 3
+    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 2)
     for k in range(3):  # the URLs the cache checks links against are those mkdocs knew
         tree = shard_tree(work, k, 2, tmp_path / f"tree{k}")
         known = set(json.loads((cache / str(k) / "pages.json").read_text())["urls"])

@@ -153,6 +153,28 @@ def test_correction_makes_exactly_one_new_version(corrected):
     assert tree(root / "site" / v1) == corrected["old_site"]
 
 
+def test_correction_with_the_page_cache_equals_one_without(
+    pristine, corrected_xlsx, corrected, tmp_path
+):
+    """The corrected run reused the site shards' page cache (most pages kept their HTML and got
+    new tables); the same correction with the cache deleted renders every page with mkdocs. Both
+    give the same new version, byte for byte."""
+    root = copy_project(pristine, tmp_path / "p")
+    shutil.rmtree(root / "build" / "site-shard-cache")
+    correct_workbook(root, corrected_xlsx)
+    ok(run_workflow(root))
+    v2 = versions(corrected["root"])[0]["version"]
+    assert versions(root)[0]["version"] == v2
+    logs = "".join(
+        p.read_text(encoding="utf-8") for p in (corrected["root"] / "logs/site_shard").glob("*.log")
+    )
+    kept = [
+        int(n) - int(r) for n, r in re.findall(r"страниц (\d+), из них собрано mkdocs (\d+)", logs)
+    ]
+    assert sum(kept) > 0  # the incremental run did keep pages
+    assert tree(root / "site" / v2) == tree(corrected["root"] / "site" / v2)
+
+
 class _Rows(html.parser.HTMLParser):
     """Text of every table row (cells) and of the whole page."""
 

@@ -9,10 +9,10 @@ A placeholder without its block fails the build, and every relative `href` in a 
 page or file of the site (a warning, so `mkdocs build --strict` fails) — mkdocs checks only the
 links it sees in Markdown.
 
-Shards (scripts/site/build.py): with SITE_SHARD="k/n" the build writes only a part of the site, so
+Shards (scripts/site/shards.py): with SITE_SHARD="k/n" the build writes only a part of the site, so
 a country's pages are several mkdocs builds in parallel, assembled into one version. Shard 0 writes
 everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 sees a docs tree with only its
-own school folders (build.shard_tree) and writes those. It still reads the other pages' front
+own school folders (shards.shard_tree) and writes those. It still reads the other pages' front
 matter (titles for the nav, targets for links) but neither renders nor writes them, so its school
 pages come out as in one whole build.
 
@@ -50,7 +50,7 @@ _RAW = os.environ.get("SITE_RAW") or None
 
 
 def _school(src_uri: str) -> str | None:
-    """`<id>/oo/<code>` for a file in a school's folder, else None (= build.school_folder)."""
+    """`<id>/oo/<code>` for a file in a school's folder, else None (also shards.school_folder)."""
     parts = src_uri.split("/")
     return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
 

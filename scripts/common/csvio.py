@@ -46,10 +46,16 @@ def to_csv_text(rows, columns: list[str], decimals: dict[str, int] | None = None
     return _csv_text(rows, columns, decimals, fix_cr=True) if "\r" in text else text
 
 
-def _csv_text(rows: list, columns: list[str], decimals: dict, fix_cr: bool) -> str:
+def _writer(columns: list[str]):
+    """The canonical dialect (`,`, LF, minimal quoting) with the header written: (buffer, writer)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
+    return buf, writer
+
+
+def _csv_text(rows: list, columns: list[str], decimals: dict, fix_cr: bool) -> str:
+    buf, writer = _writer(columns)
     digits = [decimals.get(c) for c in columns]
     declared = [i for i, d in enumerate(digits) if d is not None]
     for row in rows:
@@ -71,9 +77,7 @@ def text_rows_csv(columns: list[str], rows) -> str:
     """Rows of cells already formatted as text (scripts/analyse/output.py) as canonical CSV text:
     csv writes them in one call; a cell with a "\r" (rare) gets LF line ends as in _cell."""
     rows = rows if isinstance(rows, list) else list(rows)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
+    buf, writer = _writer(columns)
     writer.writerows(rows)
     text = buf.getvalue()
     if "\r" in text:

@@ -54,9 +54,9 @@ def _hooks():
 
 
 def school_folder(rel: str) -> str | None:
-    """`<id>/oo/<code>` for a file in a school's folder of the docs, else None (as hooks.py)."""
-    parts = rel.split("/")
-    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "oo" else None
+    """`<id>/oo/<code>` for a file in a school's folder of the docs, else None — the hook's own
+    test, so the shards and the hook never disagree on what a school file is."""
+    return _hooks()._school(rel)
 
 
 def shard_schools(docs: Path, shard: int, shards: int) -> list[str]:

@@ -101,11 +101,12 @@ def registry_schools(assessment):
         return 0
 
 
-# School shards of at most `batches.site_schools` pages each (shard 0, the other pages, on top);
-# at least two, so that two cores share even a region's school pages.
+# mkdocs builds of the site: about `batches.site_schools` school pages each, plus one for the
+# other pages (scripts/site/shards.py shares them out by cost); at least two, for two cores.
 SITE_SHARDS = max(
     2,
-    -(
+    1
+    + -(
         -sum(registry_schools(a) for a in ASSESSMENTS)
         // config.get("batches", {}).get("site_schools", 500)
     ),

@@ -1,9 +1,9 @@
 """Stage `site`: every assessment's pages → one mkdocs-material version in site/<version>/.
 
 Three steps: `site_project` (version id; the mkdocs project, unless that version exists),
-`site_shard` (one `mkdocs build` per shard, in parallel: shard 0 = every page but the schools',
-shards 1..n = runs of `batches.site_schools` school pages, so no build holds a country's
-40 000 pages), `site` (assemble, check, one rename into site/, versions.json)."""
+`site_shard` (one `mkdocs build` per shard, in parallel: runs of about `batches.site_schools`
+school pages, shard 0 also every other page; so no build holds a country's 40 000 pages), `site` (assemble, check, one rename into site/, versions.json).
+"""
 
 SITE_TARGET = "build/site.done"
 
@@ -60,7 +60,7 @@ rule site:
     rename into site/, versions.json, index.html; unchanged inputs → no new version."""
     input:
         project="build/site-src",
-        shards=expand("build/site-shards/{shard}", shard=range(SITE_SHARDS + 1)),
+        shards=expand("build/site-shards/{shard}", shard=range(SITE_SHARDS)),
     output:
         SITE_TARGET,
     log:

@@ -9,12 +9,13 @@ A placeholder without its block fails the build, and every relative `href` in a 
 page or file of the site (a warning, so `mkdocs build --strict` fails) — mkdocs checks only the
 links it sees in Markdown.
 
-Shards (scripts/site/shards.py): with SITE_SHARD="k/n" the build writes only a part of the site, so
-a country's pages are several mkdocs builds in parallel, assembled into one version. Shard 0 writes
-everything except the school pages (`<id>/oo/<code>/`); shard k ≥ 1 sees a docs tree with only its
-own school folders (shards.shard_tree) and writes those. It still reads the other pages' front
-matter (titles for the nav, targets for links) but neither renders nor writes them, so its school
-pages come out as in one whole build.
+Shards (scripts/site/shards.py): with SITE_SHARD (a JSON file: {"shard": k, "schools": [its school
+folders `<id>/oo/<code>`]}) the build writes only a part of the site, so a country's pages are
+several mkdocs builds in parallel, assembled into one version. Shard 0 writes every page outside
+the school folders and its own schools' (the other schools' files are excluded; its pages link to
+them); shard k ≥ 1 sees a docs tree with only its own school folders (shards.shard_tree) and
+writes those. It still reads the other pages' front matter (titles for the nav, targets for links)
+but neither renders nor writes them, so its pages come out as in one whole build.
 
 Page cache (scripts/site/shards.py): with SITE_RENDER (a JSON list of page paths) only those of
 the shard's own pages are rendered; the others are read like the other shards' pages (front
@@ -39,9 +40,11 @@ HREF = re.compile(r'href="([^"#?:]*)"')
 log = logging.getLogger("mkdocs.plugins.deferred_html")
 _blocks: dict[str, list[str]] = {}
 _urls: set[str] = set()
-_SHARD = (
-    tuple(map(int, os.environ["SITE_SHARD"].split("/"))) if os.environ.get("SITE_SHARD") else None
-)
+_SHARD = None  # (k, its own school folders); None = the whole site
+if os.environ.get("SITE_SHARD"):
+    with open(os.environ["SITE_SHARD"], encoding="utf-8") as _fh:
+        _spec = json.load(_fh)
+    _SHARD = (_spec["shard"], frozenset(_spec["schools"]))
 _RENDER = None  # own pages to render (SITE_RENDER); None = all of them
 if os.environ.get("SITE_RENDER"):
     with open(os.environ["SITE_RENDER"], encoding="utf-8") as _fh:
@@ -61,8 +64,11 @@ def _norm(url: str) -> str:
 
 
 def _own(src_uri: str) -> bool:
-    """A page or file this build writes: shard 0 all but the schools', shard k its schools'."""
-    return _SHARD is None or (_school(src_uri) is None) == (_SHARD[0] == 0)
+    """A page or file this build writes: its own schools', and shard 0 all outside the schools'."""
+    if _SHARD is None:
+        return True
+    school = _school(src_uri)
+    return _SHARD[0] == 0 if school is None else school in _SHARD[1]
 
 
 def _rendered(src_uri: str) -> bool:
@@ -98,9 +104,9 @@ def _warn_links(src_uri: str, page_url: str, tail: str) -> None:
 def on_files(files, config):
     _urls.clear()
     _urls.update(_norm(f.url) for f in files)
-    if _SHARD is not None and _SHARD[0] == 0:  # shard 0: no school page
+    if _SHARD is not None:  # another shard's school (only shard 0 sees them)
         for f in files:
-            if _school(f.src_uri) is not None:
+            if _school(f.src_uri) is not None and not _own(f.src_uri):
                 f.inclusion = InclusionLevel.EXCLUDED
 
 

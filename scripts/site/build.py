@@ -308,7 +308,7 @@ def build_site(
     finish. The workflow runs the same three steps as jobs (rules/site.smk), shards in parallel."""
     work = Path(work)
     plan = prepare(assessments, site_dir, work, bundle, code)
-    dirs = [work.parent / "site-shards" / str(k) for k in range(shards + 1)]
+    dirs = [work.parent / "site-shards" / str(k) for k in range(shards)]
     try:
         for k, d in enumerate(dirs):
             build_shard(work, k, shards, d)

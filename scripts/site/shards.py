@@ -1,8 +1,9 @@
 """The site's mkdocs build in shards (rules/site.smk `site_shard`), each with a page cache.
 
-Shard 0 writes every page but the schools'; shard k ≥ 1 writes the k-th of `shards` consecutive
-runs of the school pages (site_templates/hooks.py), so no build holds a country's 40 000 pages and
-the shards run in parallel; `merge_shards` assembles them into one version.
+The site is `shards` mkdocs builds, run in parallel and assembled by `merge_shards`: shard 0
+writes every page outside the school folders and the first run of school pages, shards k ≥ 1 the
+other runs (`split_schools`: runs of about equal cost, so a region's two builds take as long as
+each other on two cores; site_templates/hooks.py) — no build holds a country's 40 000 pages.
 
 Page cache (build/site-shard-cache/<k>/): a corrected workbook changes the region's figures, so
 every school page changes — but only in its deferred HTML blocks (tables, chart placeholders: the
@@ -59,22 +60,40 @@ def school_folder(rel: str) -> str | None:
     return _hooks()._school(rel)
 
 
-def shard_schools(docs: Path, shard: int, shards: int) -> list[str]:
-    """The school folders (`<id>/oo/<code>`) of shard k ≥ 1: the k-th of `shards` consecutive runs
-    of all of them, sorted."""
-    schools = []
-    for aid in sorted(p for p in docs.iterdir() if (p / "oo").is_dir()):
-        schools += [
-            f"{aid.name}/oo/{c}" for c in os.listdir(aid / "oo") if (aid / "oo" / c).is_dir()
-        ]
+# What a page outside the school folders (the region's, a municipality's, …) costs mkdocs, in
+# school pages (measured at region: ≈ 20 ms against ≈ 13.6 ms), plus shard 0's own start-up
+# extras (the theme's files) — so shard 0 takes that many fewer schools.
+OTHER_PAGE_COST = 1.5
+SHARD0_EXTRA = 20
+
+
+def split_schools(docs: Path, shards: int) -> list[list[str]]:
+    """The school folders (`<id>/oo/<code>`, sorted) of each of `shards` builds: consecutive runs
+    of about equal cost. Shard 0 also writes every page outside the school folders, so it takes
+    as many fewer schools as those pages cost (none at all in a country, whose 2 300 municipality
+    pages are a build's work already); the other builds share the rest equally."""
+    schools, others = [], 0
+    for folder, dirs, names in os.walk(docs, followlinks=True):
+        rel = os.path.relpath(folder, docs).replace(os.sep, "/")
+        if school_folder(f"{rel}/x/y") == f"{rel}/x":  # `<id>/oo`: its folders are the schools
+            schools += [f"{rel}/{d}" for d in dirs]
+            dirs[:] = []
+            continue
+        others += sum(n.endswith(".md") for n in names)
     schools.sort()
-    return [s for i, s in enumerate(schools) if shard and 1 + i * shards // len(schools) == shard]
+    lead = others * OTHER_PAGE_COST + SHARD0_EXTRA
+    first = len(schools) if shards == 1 else max(0, int((len(schools) + lead) / shards - lead))
+    rest = schools[first:]
+    return [schools[:first]] + [
+        rest[len(rest) * k // (shards - 1) : len(rest) * (k + 1) // (shards - 1)]
+        for k in range(shards - 1)
+    ]
 
 
-def shard_tree(work: Path, shard: int, shards: int, tree: Path) -> Path:
-    """The docs a shard's mkdocs sees. Shard 0: all of `work/docs` (it links to every school). Shard
-    k ≥ 1: `tree`, symbolic links to every page and file outside the school folders plus its own
-    schools' folders — so each build walks its own part, not a country's 200 000 files."""
+def shard_tree(work: Path, shard: int, schools: list[str], tree: Path) -> Path:
+    """The docs a shard's mkdocs sees. Shard 0: all of `work/docs` (it links to every school).
+    Shard k ≥ 1: `tree`, symbolic links to every page and file outside the school folders plus
+    its own `schools`' folders — so each build walks its own part, not a country's 200 000 files."""
     docs = work / "docs"
     if shard == 0:
         return docs
@@ -89,7 +108,7 @@ def shard_tree(work: Path, shard: int, shards: int, tree: Path) -> Path:
                     (tree / entry.name / sub.name).symlink_to(sub.resolve())
         else:
             (tree / entry.name).symlink_to(entry.resolve())
-    for school in shard_schools(docs, shard, shards):
+    for school in schools:
         (tree / school).symlink_to((docs / school).resolve())
     return tree
 
@@ -115,7 +134,9 @@ def _url(rel: str) -> str:
     return stem[:-5] if stem == "index" or stem.endswith("/index") else stem + "/"
 
 
-def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> tuple[str, dict, set]:
+def shard_key(
+    work: Path, tree: Path, shard: int, schools: list[str], epoch: int
+) -> tuple[str, dict, set]:
     """(the shard's key, {own page: the key of its text}, every URL of the site it sees).
 
     The shard's key: the shard, mkdocs.yml, the hook, the theme's versions, every page's front
@@ -126,7 +147,7 @@ def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> tu
     their files) sees only the school pages' paths."""
     from importlib.metadata import version
 
-    h = hashlib.sha256(f"{shard}/{shards}\0{epoch}\n".encode())
+    h = hashlib.sha256(f"{shard}\0{epoch}\n".encode() + "\0".join(schools).encode())
     for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2"):
         h.update(f"{pkg}={version(pkg)}\n".encode())
     for name in ("mkdocs.yml", "hooks.py"):
@@ -135,16 +156,16 @@ def shard_key(work: Path, tree: Path, shard: int, shards: int, epoch: int) -> tu
     hooks = _hooks()
     tail = hooks.TAIL.encode()
     folders = defaultdict(list)
-    texts, urls = {}, set()
+    texts, urls, own = {}, set(), set(schools)
     for rel in _walk(tree):
         urls.add(hooks._norm(_url(rel)))
         folder = school_folder(rel)
-        if folder is not None and shard:  # an own school's file: in its page's key
+        if folder in own:  # an own school's file: in its page's key
             folders[folder].append(rel)
         elif folder is None or rel.endswith(".md"):
             h.update(f"\n{rel}\0".encode())
-        if not rel.endswith(".md") or (not shard and folder is not None):
-            continue  # shard 0 never reads a school page
+        if not rel.endswith(".md") or (folder is not None and folder not in own):
+            continue  # another shard's school page: never read
         if shard and folder is None:  # another shard's page: its title only
             h.update(_front_matter((tree / rel).read_bytes()[:65536]))
             continue
@@ -170,23 +191,30 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
     if plan["exists"]:
         out.mkdir(parents=True)
         return False
-    scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree and its mkdocs.yml
+    scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree, its mkdocs.yml and .json
     raw = out.with_name(f"{out.name}.raw")  # the rendered pages before their blocks went in
+    schools = split_schools(work / "docs", shards)[shard]
     try:
-        tree = shard_tree(work, shard, shards, scratch)
+        tree = shard_tree(work, shard, schools, scratch)
+        spec = scratch.with_suffix(".json")  # the hook's SITE_SHARD: which pages are this shard's
+        spec.parent.mkdir(parents=True, exist_ok=True)
+        spec.write_text(json.dumps({"shard": shard, "schools": schools}), encoding="utf-8")
         if cache is None:
-            _mkdocs(work, shard, shards, out, plan["epoch"], tree)
+            _mkdocs(work, spec, out, plan["epoch"], tree)
             return True
-        return _build_cached(work, shard, shards, out, Path(cache), plan["epoch"], tree, raw)
+        key, texts, urls = shard_key(work, tree, shard, schools, plan["epoch"])
+        return _build_cached(work, spec, out, Path(cache) / str(shard), plan["epoch"], tree, raw,
+                             (key, texts, urls), f"{shard + 1} из {shards}")  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        scratch.with_suffix(".yml").unlink(missing_ok=True)
+        for suffix in (".yml", ".json"):
+            scratch.with_suffix(suffix).unlink(missing_ok=True)
         shutil.rmtree(raw, ignore_errors=True)
 
 
-def _mkdocs(work, shard, shards, out, epoch, tree, render=None, raw=None) -> None:
+def _mkdocs(work, spec, out, epoch, tree, render=None, raw=None) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
-           "SITE_SHARD": f"{shard}/{shards}"}  # fmt: skip
+           "SITE_SHARD": str(spec.resolve())}  # fmt: skip
     if raw is not None:
         raw.mkdir(parents=True)
         env["SITE_RAW"] = str(raw.resolve())
@@ -221,9 +249,8 @@ def _replace(src: Path, dst: Path) -> None:
     link_or_copy(str(src), str(dst))
 
 
-def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
-    key, texts, urls = shard_key(work, tree, shard, shards, epoch)
-    kept = cache / str(shard)
+def _build_cached(work, spec, out, kept, epoch, tree, raw, keys, label) -> bool:
+    key, texts, urls = keys
     state = _kept_state(kept, key)
     render = (
         None if state is None else sorted(p for p, h in texts.items() if state["pages"].get(p) != h)
@@ -236,7 +263,7 @@ def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
             _replace(tree / src, out / dest)
         (raw / "raw").mkdir(parents=True)
     else:
-        _mkdocs(work, shard, shards, out, epoch, tree, render, raw)
+        _mkdocs(work, spec, out, epoch, tree, render, raw)
         info = json.loads((raw / "pages.json").read_text(encoding="utf-8"))
     fresh = set(texts) if render is None else set(render)
     bad = []
@@ -257,8 +284,8 @@ def _build_cached(work, shard, shards, out, cache, epoch, tree, raw) -> bool:
         raise StageError(
             "ссылки в HTML-блоках ведут на несуществующие страницы:\n" + "\n".join(bad[:20])
         )
-    log.info("Часть %d из %d: страниц %d, из них собрано mkdocs %d (остальные из %s)",
-             shard, shards, len(info["pages"]), len(fresh), kept)  # fmt: skip
+    log.info("Часть %s: страниц %d, из них собрано mkdocs %d (остальные из %s)",
+             label, len(info["pages"]), len(fresh), kept)  # fmt: skip
     entries = _search_entries(out, info, fresh, state)
     _keep(kept, out, raw, info, {"key": key, "pages": texts, "entries": entries})
     return render != []
@@ -324,19 +351,27 @@ def _keep(kept: Path, out: Path, raw: Path, info: dict, state: dict) -> None:
 
 
 def merge_shards(shard_dirs: list[Path], out: Path) -> None:
-    """One site from the shards' outputs: shard 0 whole, each school shard's `<id>/oo/` folders,
-    and one search index (shard 0's entries, then each shard's, in shard order). Hard links."""
+    """One site from the shards' outputs: shard 0 whole, each other shard's `<id>/oo/` folders,
+    and one search index: the entries of the pages outside the school folders in shard 0's
+    order, then every school's in the order of the school folders — the same for any number of
+    shards. Hard links."""
     skip = shutil.ignore_patterns(".snakemake_timestamp")  # Snakemake's marker in directory outputs
     shutil.copytree(shard_dirs[0], out, copy_function=link_or_copy, ignore=skip)
     index_path = out / SEARCH_INDEX
     index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else None
+    entries = list(index["docs"]) if index is not None else []
     for d in shard_dirs[1:]:
         for oo in sorted(Path(d).glob("*/oo")):
             shutil.copytree(oo, out / oo.relative_to(d), copy_function=link_or_copy,
                             dirs_exist_ok=True, ignore=skip)  # fmt: skip
         part = Path(d) / SEARCH_INDEX
         if index is not None and part.exists():
-            index["docs"].extend(json.loads(part.read_text(encoding="utf-8"))["docs"])
+            entries.extend(json.loads(part.read_text(encoding="utf-8"))["docs"])
     if index is not None:
+        others, schools = [], defaultdict(list)
+        for entry in entries:
+            folder = school_folder(entry["location"].split("#", 1)[0] + "x")
+            (others if folder is None else schools[folder]).append(entry)
+        index["docs"] = others + [e for folder in sorted(schools) for e in schools[folder]]
         index_path.unlink()  # a hard link into shard 0's output: never write through it
         index_path.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")

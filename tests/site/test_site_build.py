@@ -83,25 +83,53 @@ def test_same_inputs_give_byte_identical_version(two_versions, tmp_path):
     assert files(other / v) == files(site / v)
 
 
-def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
-    """Shard 0 + 3 school shards, assembled, == one `mkdocs build` of the whole project: every
-    page byte for byte, the search index the same entries; each school written by one shard."""
+def test_split_schools_balances_shard_0s_other_pages(tmp_path):
+    """Hand-counted: 10 other pages cost 1.5 × 10 + 20 = 35 school pages, so of 165 schools in
+    2 builds shard 0 takes (165 + 35) / 2 − 35 = 65; in 3 builds (200 / 3 − 35 = 31.7) 31, and
+    the other two 67 each; in 6 builds shard 0 takes none (200 / 6 < 35)."""
+    from scripts.site.shards import split_schools
+
+    docs = tmp_path / "docs"
+    for i in range(9):
+        (docs / "a" / "mo" / str(i)).mkdir(parents=True)
+        (docs / "a" / "mo" / str(i) / "index.md").write_text("x")
+    (docs / "index.md").write_text("x")
+    for i in range(165):
+        (docs / "a" / "oo" / f"{i:03}").mkdir(parents=True)
+        (docs / "a" / "oo" / f"{i:03}" / "index.md").write_text("x")
+        (docs / "a" / "oo" / f"{i:03}" / "page.md").write_text("x")  # not another page
+    schools = [f"a/oo/{i:03}" for i in range(165)]
+    assert split_schools(docs, 1) == [schools]
+    assert split_schools(docs, 2) == [schools[:65], schools[65:]]
+    assert [len(p) for p in split_schools(docs, 3)] == [31, 67, 67]
+    six = split_schools(docs, 6)
+    assert six[0] == [] and [len(p) for p in six[1:]] == [33] * 5 and sum(six, []) == schools
+
+
+def test_shards_assemble_into_the_whole_build(two_versions, tmp_path, monkeypatch):
+    """4 shards (shard 0 with schools too), assembled, == one `mkdocs build` of the whole project:
+    every page byte for byte, the search index the same entries; each school written by one
+    shard."""
     import subprocess
     import sys
 
+    from scripts.site import shards
     from scripts.site.build import finish, prepare
     from scripts.site.shards import build_shard
 
+    monkeypatch.setattr(shards, "SHARD0_EXTRA", 0)  # the fixture's few schools: some in shard 0
+    monkeypatch.setattr(shards, "OTHER_PAGE_COST", 0)
     tmp, _, bundle, out = two_versions
     _, a = out[0]
     work = tmp_path / "work"
     plan = prepare(a, tmp_path / "site", work, bundle, code="c")
     dirs = [tmp_path / "shards" / str(k) for k in range(4)]
     for k, d in enumerate(dirs):
-        build_shard(work, k, 3, d)
+        build_shard(work, k, 4, d)
     schools = [sorted(p.parent.name for p in d.glob("*/oo/*/index.html")) for d in dirs]
-    assert schools[0] == [] and all(schools[1:])
+    assert all(schools)
     assert sorted(sum(schools, [])) == sorted(set(sum(schools, [])))  # no school twice
+    assert list(dirs[0].glob("*/mo/*/index.html"))
     assert not list(dirs[1].glob("*/mo/*/index.html"))  # a school shard writes only schools
     finish(work, dirs, tmp_path / "site")
     whole = tmp_path / "whole"
@@ -125,6 +153,14 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path):
         return index["config"], sorted(json.dumps(d, sort_keys=True) for d in index["docs"])
 
     assert entries(built) == entries(whole)
+    # one build of everything (shard 0 owns every school) assembles to the same bytes, search
+    # index included: the site does not depend on the number of shards
+    one = tmp_path / "one"
+    build_shard(work, 0, 1, one)
+    finish(work, [one], tmp_path / "site-one")
+    assert files(tmp_path / "site-one" / plan["version"]) == files(built)
+    index = "search/search_index.json"
+    assert (tmp_path / "site-one" / plan["version"] / index).read_bytes() == (built / index).read_bytes()
 
 
 def _built_with_cache(two_versions, tmp_path: Path, shards: int):
@@ -135,10 +171,10 @@ def _built_with_cache(two_versions, tmp_path: Path, shards: int):
     tmp, _, bundle, out = two_versions
     work, cache = tmp_path / "work", tmp_path / "cache"
     prepare(out[0][1], tmp_path / "site", work, bundle, code="c")
-    dirs = [tmp_path / "shards" / str(k) for k in range(shards + 1)]
-    assert [build_shard(work, k, shards, d, cache=cache) for k, d in enumerate(dirs)] == [True] * (
-        shards + 1
-    )
+    dirs = [tmp_path / "shards" / str(k) for k in range(shards)]
+    assert [build_shard(work, k, shards, d, cache=cache) for k, d in enumerate(dirs)] == [
+        True
+    ] * shards
     return work, cache, dirs
 
 
@@ -147,10 +183,10 @@ def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
     only; the assembled site equals a build without the cache."""
     from scripts.site.shards import build_shard
 
-    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 3)
+    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 4)
     page = sorted((work / "docs").glob("*/oo/*/index.md"))[-1]  # in the last shard
     _rewrite(page, "## Классы", "## Классы\n\nИзменено.")
-    assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [
+    assert [build_shard(work, k, 4, d, cache=cache) for k, d in enumerate(dirs)] == [
         False,
         False,
         False,
@@ -169,7 +205,7 @@ def _assert_same_as_without_cache(work: Path, dirs: list[Path], tmp_path: Path) 
     finish(work, dirs, tmp_path / "site")
     plain = [tmp_path / "plain" / str(k) for k in range(len(dirs))]
     for k, d in enumerate(plain):
-        build_shard(work, k, len(dirs) - 1, d)
+        build_shard(work, k, len(dirs), d)
     finish(work, plain, tmp_path / "site2")
     v = json.loads((work / "plan.json").read_text())["version"]
 
@@ -191,20 +227,21 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     deferred blocks) change, its text does not. The second build runs no mkdocs for a shard whose
     pages' text is unchanged, only for the shard of the one page whose text changed, and the site
     equals a build without the cache, byte for byte (search index included)."""
-    from scripts.site.shards import build_shard, shard_key, shard_tree
+    from scripts.site.shards import build_shard, shard_key, shard_tree, split_schools
 
-    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 2)
-    for k in range(3):  # the URLs the cache checks links against are those mkdocs knew
-        tree = shard_tree(work, k, 2, tmp_path / f"tree{k}")
+    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 3)
+    for k, own in enumerate(split_schools(work / "docs", 3)):
+        # the URLs the cache checks links against are those mkdocs knew
+        tree = shard_tree(work, k, own, tmp_path / f"tree{k}")
         known = set(json.loads((cache / str(k) / "pages.json").read_text())["urls"])
-        assert shard_key(work, tree, k, 2, 0)[2] <= known
+        assert shard_key(work, tree, k, own, 0)[2] <= known
     schools = sorted((work / "docs").glob("*/oo/*/index.md"))
     marker = "<!--@deferred-html-->\n<!--@html 0-->\n"
     for page in schools:  # every school's first block changes
         _rewrite(page, marker, marker + '<p class="fix">Исправлено</p>')
     mo = sorted((work / "docs").glob("*/mo/*/index.md"))[0]
     _rewrite(mo, "\n## ", "\nТекст изменён.\n\n## ")  # one page of shard 0: its text
-    assert [build_shard(work, k, 2, d, cache=cache) for k, d in enumerate(dirs)] == [
+    assert [build_shard(work, k, 3, d, cache=cache) for k, d in enumerate(dirs)] == [
         True,
         False,
         False,
@@ -219,17 +256,17 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     # a new file in a school's folder re-renders that school's shard (its page's key changed)
     extra = schools[-1].parent / "extra.json"
     extra.write_text("{}", encoding="utf-8")
-    assert build_shard(work, 2, 2, dirs[2], cache=cache) is True
+    assert build_shard(work, 2, 3, dirs[2], cache=cache) is True
     assert (dirs[2] / extra.relative_to(work / "docs")).read_text() == "{}"
     # a cache that lost a kept page's HTML renders that page again (and keeps it anew)
     lost = next((cache / "2" / "raw").rglob("index.html"))
     lost.unlink()
-    assert build_shard(work, 2, 2, dirs[2], cache=cache) is True
+    assert build_shard(work, 2, 3, dirs[2], cache=cache) is True
     assert (cache / "2" / "raw" / lost.relative_to(cache / "2" / "raw")).is_file()
     # a link in a kept page's block to a page that does not exist fails, as in mkdocs --strict
     _rewrite(schools[0], marker, marker + '<a href="../нет/">x</a>')
     with pytest.raises(StageError, match="нет/"):
-        build_shard(work, 1, 2, dirs[1], cache=cache)
+        build_shard(work, 1, 3, dirs[1], cache=cache)
 
 
 def test_changes_page_and_diff_cli(two_versions, capsys):

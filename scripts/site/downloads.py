@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import xlsxwriter
 
@@ -40,12 +40,6 @@ SECTIONS = [
     ("validation", "Проблемы в присланных файлах"),
     ("inputs", "Входные файлы этой версии (контрольные суммы)"),
 ]
-
-
-@dataclass
-class Downloads:
-    files: dict[str, bytes] = field(default_factory=dict)
-    sections: list[dict] = field(default_factory=list)
 
 
 def _blank(row: dict, reason: str | None) -> dict:
@@ -147,14 +141,22 @@ def xlsx_bytes(title: str, columns: list[str], rows: list[dict]) -> bytes:
     return buf.getvalue()
 
 
-def build(site) -> Downloads:
-    dl = Downloads()
+def plan(site) -> tuple[list[dict], list[tuple[str, str, list[str], list[dict]]]]:
+    """(the sections for the data page, in SECTIONS order; the files to write, one (name, title,
+    columns, rows) per section, largest first — so two processes taking them in turn end
+    together)."""
     data = tables(site)
+    sections, work = [], []
     for name, title in SECTIONS:
         columns, rows = data[name]
-        if not columns:
-            continue
-        dl.files[f"{name}.csv"] = csv_bytes(columns, rows)
-        dl.files[f"{name}.xlsx"] = xlsx_bytes(title, columns, rows)
-        dl.sections.append({"name": name, "title": title, "rows": len(rows)})
-    return dl
+        if columns:
+            sections.append({"name": name, "title": title, "rows": len(rows)})
+            work.append((name, title, columns, rows))
+    work.sort(key=lambda w: -len(w[2]) * len(w[3]))  # stable: ties keep SECTIONS order
+    return sections, work
+
+
+def write(dest: Path, name: str, title: str, columns: list[str], rows: list[dict]) -> None:
+    """`<name>.csv` and `<name>.xlsx` of one section into `dest`."""
+    (dest / f"{name}.csv").write_bytes(csv_bytes(columns, rows))
+    (dest / f"{name}.xlsx").write_bytes(xlsx_bytes(title, columns, rows))

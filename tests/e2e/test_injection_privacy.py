@@ -301,11 +301,14 @@ def test_built_markdown_keeps_names_escaped(project):
 
 
 def test_chart_specs_carry_names_only_as_data(project):
-    specs = list(project["assessment_dir"].rglob("*.json"))
+    specs = [
+        (path, spec)
+        for path in project["assessment_dir"].rglob("charts.json")  # a page's charts: {name: spec}
+        for spec in json.loads(path.read_text(encoding="utf-8")).values()
+    ]
     assert specs
     seen = set()
-    for path in specs:
-        spec = json.loads(path.read_text(encoding="utf-8"))
+    for path, spec in specs:
         if not isinstance(spec, dict) or "datasets" not in spec:
             continue
         body = {k: v for k, v in spec.items() if k != "datasets"}
@@ -546,8 +549,8 @@ def test_small_class_is_hidden_and_cannot_be_derived(project, parsed):
             assert not any(re.fullmatch(r"\d+,\d+", x) for x in r[1:]), (c, r)
             assert not (set(r[1:]) & {s for s in _stats(by[c]) if "." in s or "," in s}), (c, r)
     # chart specs of the school page: only shown classes
-    for path in (project["assessment_dir"] / "oo" / slug("0103")).glob("*.json"):
-        spec = json.loads(path.read_text(encoding="utf-8"))
+    path = project["assessment_dir"] / "oo" / slug("0103") / "charts.json"
+    for spec in json.loads(path.read_text(encoding="utf-8")).values():
         groups = {str(r.get("group", "")) for v in spec.get("datasets", {}).values() for r in v}
         for c in hidden:
             assert not any(g == c or g.startswith(c + " ") for g in groups), (path, groups)

@@ -160,7 +160,9 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path, monkeypatc
     finish(work, [one], tmp_path / "site-one")
     assert files(tmp_path / "site-one" / plan["version"]) == files(built)
     index = "search/search_index.json"
-    assert (tmp_path / "site-one" / plan["version"] / index).read_bytes() == (built / index).read_bytes()
+    assert (tmp_path / "site-one" / plan["version"] / index).read_bytes() == (
+        built / index
+    ).read_bytes()
 
 
 def _built_with_cache(two_versions, tmp_path: Path, shards: int):

@@ -6,9 +6,18 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+from scripts.site.downloads import SECTIONS
 from scripts.site.load import read_results
 from scripts.site.pages import TEMPLATES, Site, build_pages
 from tests.site.sitefix import HOSTILE
+
+
+def _charts(folder: Path) -> dict:
+    """A page's charts ({name: Vega-Lite spec}), from the one file beside it."""
+    path = folder / "charts.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _all_text(out: Path) -> dict[str, str]:
@@ -57,11 +66,9 @@ def test_small_school_shows_no_percentages(built_pages):
     text = (out / "oo" / code / "index.md").read_text()
     row = re.search(r"<tr><td>Школа</td>(.*?)</tr>", text).group(1)
     assert "скрыто" in row and not re.search(r"\d+,\d", row)
-    assert (
-        not (out / "oo" / code / "tasks.json").exists()
-        or "Школа" not in (out / "oo" / code / "tasks.json").read_text()
-    )
-    assert not (out / "oo" / code / "distribution.json").exists()
+    specs = _charts(out / "oo" / code)
+    assert "Школа" not in json.dumps(specs.get("tasks", {}), ensure_ascii=False)
+    assert "distribution" not in specs
     assert "меньше 6" in text
 
 
@@ -77,12 +84,27 @@ def test_secondary_suppression_of_classes(built_pages):
     assert len(rows) == 2 and all("скрыто" in r for r in rows)
 
 
+def test_every_chart_placeholder_has_its_spec(built_pages):
+    """Each page's placeholders name charts of the one `charts.json` beside it, and that file has
+    no chart the page does not show."""
+    out, _, _ = built_pages
+    pages = 0
+    for page in out.rglob("index.md"):
+        named = re.findall(r'data-spec="charts&#46;json&#35;(\w+)"|data-spec="charts\.json#(\w+)"',
+                           page.read_text(encoding="utf-8"))  # fmt: skip
+        names = {a or b for a, b in named}
+        assert names == set(_charts(page.parent)), page
+        pages += bool(names)
+    assert pages > 10
+
+
 def test_chart_data_equals_table(built_pages):
     out, site, _ = built_pages
     code = next(c for c, s in site.schools.items() if s["status"] == "accepted" and int(s["participants"]) >= 20
                 and site.sup.school(c) is None)  # fmt: skip
     page = (out / "oo" / code / "index.md").read_text()
-    spec = json.loads((out / "oo" / code / "tasks.json").read_text())
+    specs = _charts(out / "oo" / code)
+    spec = specs["tasks"]
     values = spec["datasets"]["values"]
     for v in values:
         if v["group"] != "Школа":
@@ -95,7 +117,7 @@ def test_chart_data_equals_table(built_pages):
         )
     rows = {r["task"]: r["completion_pct"] for r in site.tasks[("school", code)]}
     assert {v["item"]: f"{v['pct']:.1f}" for v in values if v["group"] == "Школа"} == rows
-    levels = json.loads((out / "oo" / code / "levels.json").read_text())["datasets"]["values"]
+    levels = specs["levels"]["datasets"]["values"]
     s = site.schools[code]
     assert [v["pct"] for v in levels if v["group"] == "Школа"] == [float(s[k]) for k in
                                                                   ("below_basic_pct", "basic_pct", "above_basic_pct")]  # fmt: skip
@@ -124,16 +146,38 @@ def test_downloads_suppressed_and_neutralised(built_pages):
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
 
 
-def test_pages_are_deterministic(tmp_path, results_dir, assessment, th):
+def test_pages_are_deterministic(tmp_path, results_dir, assessment, th, monkeypatch):
+    """Twice with the downloads shared between a forked process and this one, once all in this
+    one (SITE_PAGES_FORK=0): the same bytes, every download written."""
     root, _ = results_dir
     outs = []
-    for i in range(2):
+    for i, fork in enumerate(("1", "1", "0")):
+        monkeypatch.setenv("SITE_PAGES_FORK", fork)
         out = tmp_path / f"b{i}"
         build_pages(Site(read_results(root), assessment, th), out)
         outs.append(
             {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         )
-    assert outs[0] == outs[1]
+    assert outs[0] == outs[1] == outs[2]
+    assert {f"data/{n}.{x}" for n, _ in SECTIONS for x in ("csv", "xlsx")} <= set(outs[0])
+
+
+def test_a_download_not_written_fails_the_pages(tmp_path, results_dir, assessment, th, monkeypatch):
+    """A section that cannot be written — whichever of the two processes takes it — fails the
+    stage with its reason, after the other process ended."""
+    from scripts.site import downloads
+
+    write = downloads.write
+
+    def failing(dest, name, *rest):
+        if name == "tasks":
+            raise OSError("нет места на диске")
+        write(dest, name, *rest)
+
+    monkeypatch.setattr(downloads, "write", failing)
+    root, _ = results_dir
+    with pytest.raises((OSError, RuntimeError), match="нет места на диске"):
+        build_pages(Site(read_results(root), assessment, th), tmp_path / "out")
 
 
 ALLOWED_BARE = {
@@ -199,12 +243,12 @@ def test_many_municipalities_get_a_table_without_comparison_chart(tmp_path, asse
     out = tmp_path / "docs"
     build_pages(Site(read_results(root), assessment, th), out)
     page = (out / "index.md").read_text(encoding="utf-8")
-    assert not (out / "municipalities.json").exists()
+    assert "municipalities" not in _charts(out) and "levels" in _charts(out)
     assert "диаграмма сравнения не строится" in page
     assert all(f"Муниципалитет {i}<" in page for i in range(1, 62))  # a table row each
 
 
 def test_few_municipalities_get_the_comparison_chart(built_pages):
     out, _, _ = built_pages
-    assert (out / "municipalities.json").exists()
+    assert "municipalities" in _charts(out)
     assert "диаграмма сравнения не строится" not in (out / "index.md").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +166,30 @@ def test_text_rows_csv_matches_the_dict_writer():
     dicts = [dict(zip("abc", r, strict=True)) for r in rows]
     assert text_rows_csv(list("abc"), rows) == to_csv_text(dicts, list("abc"))
     assert text_rows_csv(list("abc"), rows) == 'a,b,c\n"x\ny",1,\n"a,""b""",,"Ё\nж"\n'
+
+
+@given(
+    st.lists(st.text(alphabet='ab,"\n\r ё1', max_size=12), min_size=0, max_size=6),
+    st.lists(st.lists(st.text(alphabet='ab,"\n\r ё1', max_size=6), max_size=6), max_size=6),
+)
+def test_read_csv_gives_the_rows_of_dict_reader(header, rows):
+    """read_csv builds rows from csv.reader; any file (short, long and blank rows, quoted line
+    breaks) gives what csv.DictReader gives."""
+    import tempfile
+
+    from scripts.common.csvio import read_csv
+
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    for r in ([header] if header else []) + rows:
+        w.writerow(r)
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".csv", encoding="utf-8", newline="", delete=False
+    ) as fh:
+        fh.write(buf.getvalue())
+    try:
+        with open(fh.name, encoding="utf-8", newline="") as src:
+            expected = list(csv.DictReader(src))
+        assert read_csv(fh.name) == expected
+    finally:
+        os.unlink(fh.name)

@@ -143,8 +143,12 @@ def _render_own_pages(render):
     return render_own
 
 
-if not hasattr(Page.render, "wrapped"):  # once, even if mkdocs loads the hook again
-    Page.render = _render_own_pages(Page.render)
+def on_config(config):
+    """Installs the render above for a build that writes part of the site — at the build's
+    start, not on import (shards.py imports this module for its helpers); once per process."""
+    if (_SHARD is not None or _RENDER is not None) and not hasattr(Page.render, "wrapped"):
+        Page.render = _render_own_pages(Page.render)
+    return config
 
 
 def on_env(env, config, files):

@@ -27,5 +27,6 @@ rule analyse:
         "benchmarks/{assessment}/analyse.tsv"
     params:
         thresholds=assessment_thresholds,
+        definition=assessment_definition,
     script:
         "../scripts/analyse/main.py"

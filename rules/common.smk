@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from pathlib import Path
 
 from scripts.common.hashing import code_version
+from scripts.common.snakemake_fixes import daemon_rate_timer
 from scripts.ingest import batches as ingest_batches
 from scripts.ingest.registry import load_registry
 from scripts.common.config import (
@@ -14,6 +15,8 @@ from scripts.common.config import (
     thresholds,
     validate,
 )
+
+daemon_rate_timer()  # no 1 s wait at the end of every run (scripts/common/snakemake_fixes.py)
 
 try:
     validate(config, "config.schema.yaml", "config/config.yaml")
@@ -111,6 +114,11 @@ SITE_SHARDS = max(
         // config.get("batches", {}).get("site_schools", 500)
     ),
 )
+
+
+def assessment_definition(wildcards):
+    """The definition as validated above: jobs get it as a param (no YAML or schema in each)."""
+    return DEFINITIONS[wildcards.assessment]
 
 
 def assessment_thresholds(wildcards):

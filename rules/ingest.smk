@@ -37,6 +37,7 @@ rule ingest_batch:
     threads: 1
     params:
         files=batch_files,
+        definition=assessment_definition,
         fingerprint=batch_fingerprint,
         limits=config.get("limits", {}),
         code_version=CODE_VERSION,
@@ -67,6 +68,7 @@ rule ingest:
         "benchmarks/{assessment}/ingest.tsv"
     params:
         limits=config.get("limits", {}),
+        definition=assessment_definition,
         tolerance_pct=config.get("registry", {}).get(
             "expected_students_tolerance_pct", 10
         ),

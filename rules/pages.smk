@@ -33,7 +33,7 @@ rule pages:
         "benchmarks/{assessment}/pages.tsv"
     threads: 2  # pages in this process, downloads (CSV/XLSX) in a forked one
     params:
-        definition=lambda w: DEFINITIONS[w.assessment],
+        definition=assessment_definition,
         thresholds=assessment_thresholds,
         reports=lambda w: f"results/{w.assessment}/reports",
     script:

@@ -37,5 +37,6 @@ rule report_forms:
         "benchmarks/{assessment}/report_forms.tsv"
     params:
         thresholds=assessment_thresholds,
+        definition=assessment_definition,
     script:
         "../scripts/templates/report_main.py"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from pathlib import Path
 
-import jsonschema
 import yaml
-from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
@@ -32,16 +31,31 @@ def _dates_to_iso(value):
     return value
 
 
-def _schema_registry() -> Registry:
+# libyaml's loader where PyYAML has it (10x faster: every job and every Snakemake start loads
+# the schemas and the definitions); the same safe subset of YAML either way.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _safe_load(text: str):
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
+@functools.cache
+def _schema_registry():
+    # imported here: a job given an already validated definition never pays for jsonschema
+    from referencing import Registry, Resource
+
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.schema.yaml")):
-        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+        schema = _safe_load(path.read_text(encoding="utf-8"))
         resources.append((path.name, Resource.from_contents(schema)))
     return Registry().with_resources(resources)
 
 
 def validate(data: dict, schema_name: str, source: str) -> None:
     """Raise ConfigError with one line (`file: key: problem`) for the first schema violation."""
+    import jsonschema
+
     registry = _schema_registry()
     schema = registry.contents(schema_name)
     validator_cls = jsonschema.validators.validator_for(schema)
@@ -58,7 +72,7 @@ def validate(data: dict, schema_name: str, source: str) -> None:
 def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:

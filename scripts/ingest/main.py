@@ -70,11 +70,13 @@ def parse_batch(
     limits: dict,
     jobs: int = 1,
     registry_rows: list[dict] | None = None,
+    definition: dict | None = None,
 ) -> list:
     """One batch of submitted files (paths relative to raw/<id>/) → their FileResults, each
     file read in an isolated worker; the rules across files wait for `run_ingest`.
-    `registry_rows`: the registry as parsed once (rule `registry`), else read here."""
-    definition = load_assessment(definition_path)
+    `registry_rows`: the registry as parsed once (rule `registry`), else read here;
+    `definition`: the definition as validated by the workflow, else read here."""
+    definition = definition or load_assessment(definition_path)
     rows = registry_rows if registry_rows is not None else load_registry(registry_path)
     registry = {r["school_code"]: r for r in rows}
     raw_dir = Path(registry_path).parent
@@ -97,11 +99,12 @@ def run_ingest(
     jobs: int = 1,
     results: list | None = None,
     registry_rows: list[dict] | None = None,
+    definition: dict | None = None,
 ) -> dict:
     """Everything the stage does; `out` maps students/school_status/submissions/validation/
     manifest/feedback to paths. `results` are the FileResults of every submitted file when the
     batches were read by `parse_batch` jobs; else the files are read here. Returns the manifest."""
-    definition = load_assessment(definition_path)
+    definition = definition or load_assessment(definition_path)
     if registry_rows is None:
         registry_rows = load_registry(registry_path)
     registry = {r["school_code"]: r for r in registry_rows}
@@ -222,6 +225,7 @@ def main(smk) -> None:
         code_sha=str(smk.params.code_version),
         results=batches.read_results(list(smk.input.batches)),  # rule ingest_batch
         registry_rows=batches.read_results([smk.input.parsed_registry]),  # rule registry
+        definition=dict(smk.params.definition),  # validated by the workflow
     )
 
 

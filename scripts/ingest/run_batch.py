@@ -14,6 +14,7 @@ def main(smk) -> None:
         limits={**DEFAULT_LIMITS, **dict(smk.params.limits or {})},
         jobs=int(getattr(smk, "threads", 1) or 1),
         registry_rows=batches.read_results([smk.input.parsed_registry]),  # rule registry
+        definition=dict(smk.params.definition),  # validated by the workflow
     )
     batches.write_results(str(smk.output[0]), results)
     entry.setup_logging(None).info(

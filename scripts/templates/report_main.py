@@ -26,8 +26,10 @@ def make_reports(
     deficits,
     recommendations,
     out_dir,
+    definition: dict | None = None,
 ) -> dict:
-    definition = load_assessment(definition_path)
+    """`definition`: as validated by the workflow, else read from `definition_path`."""
+    definition = definition or load_assessment(definition_path)
     region_rows = read_csv(region)
     if len(region_rows) != 1:
         raise StageError(f"{region}: ожидалась одна строка, найдено {len(region_rows)}")
@@ -65,6 +67,7 @@ def main(smk) -> None:
         smk.input.deficits,
         smk.input.recommendations,
         Path(smk.output.marker).parent,
+        definition=dict(smk.params.definition),  # validated by the workflow
     )
 
 

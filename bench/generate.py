@@ -33,7 +33,8 @@ from scripts.demo.generate import REGISTRY_HEADER
 from scripts.demo.model import TASK_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
+OUT = ROOT / "bench" / "out"  # generated campaigns and their runs (not committed)
+RESULTS = ROOT / "bench" / "results"  # the measurements, <scale>.json (committed)
 DEMO_DEFINITION = ROOT / "config" / "assessments" / "math4-2021.yaml"
 ASSESSMENT_ID = "bench-math4"
 ZIP_DATE = (2021, 4, 30, 0, 0, 0)

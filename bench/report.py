@@ -1,4 +1,4 @@
-"""docs/performance.md's measured part from bench/out/<scale>.json (between the markers
+"""docs/performance.md's measured part from bench/results/<scale>.json (between the markers
 `<!-- bench:begin -->` and `<!-- bench:end -->`; the prose around them is kept), and the growth
 chart docs/performance-growth.svg (Altair, rendered offline by vl-convert)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from bench.generate import OUT, ROOT
+from bench.generate import RESULTS, ROOT
 
 DOC = ROOT / "docs" / "performance.md"
 CHART = ROOT / "docs" / "performance-growth.svg"
@@ -19,7 +19,7 @@ COUNTRY_STUDENTS = 1_500_000
 def load() -> dict[str, dict]:
     out = {}
     for name in ORDER:
-        path = OUT / f"{name}.json"
+        path = RESULTS / f"{name}.json"
         if path.exists():
             out[name] = json.loads(path.read_text())
     return out
@@ -181,7 +181,9 @@ def growth_chart(runs: dict[str, dict]) -> str:
 def write_report() -> None:
     runs = load()
     if not runs:
-        raise SystemExit("no bench/out/*.json yet: run python -m bench.run --scale region first")
+        raise SystemExit(
+            "no bench/results/*.json yet: run python -m bench.run --scale region first"
+        )
     block = f"{BEGIN}\n{measured(runs)}\n{END}"
     if DOC.exists() and BEGIN in DOC.read_text(encoding="utf-8"):
         text = DOC.read_text(encoding="utf-8")

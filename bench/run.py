@@ -2,7 +2,7 @@
 
     python -m bench.run --scale region|10x|100x|country [--stages ingest,analyse,pages,site]
                         [--regenerate] [--no-reruns] [--no-bare]
-    python -m bench.run --report          # docs/performance.md from bench/out/*.json
+    python -m bench.run --report          # docs/performance.md from bench/results/*.json
 
 Steps: generate bench/out/<scale>/ (bench.generate; kept between runs unless --regenerate),
 copy the workflow into it (Snakefile, rules, scripts, site_templates, config — as
@@ -18,7 +18,8 @@ tests/e2e/conftest.py does), then
 5. a bare python-calamine read of every submitted workbook (both sheets, to_python), in one
    process and in 2 processes, for the ratio ingest speed / bare read speed.
 
-Results go to bench/out/<scale>.json; --report turns all of them into docs/performance.md.
+Results go to bench/results/<scale>.json (committed: docs/performance.md can be regenerated from
+them); --report turns all of them into docs/performance.md. Campaigns stay in bench/out/ (ignored).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.generate import ASSESSMENT_ID, OUT, ROOT, SCALES, describe, fix_one, generate
+from bench.generate import ASSESSMENT_ID, OUT, RESULTS, ROOT, SCALES, describe, fix_one, generate
 
 WORKFLOW_PARTS = ["Snakefile", "rules", "scripts", "site_templates"]
 STATE = ["results", "build", "site", "benchmarks", "logs", ".snakemake"]
@@ -273,7 +274,7 @@ def bench(
     if regenerate or not (root / "raw" / ASSESSMENT_ID / "registry.csv").exists():
         result["generate"] = generate(scale, root)
     else:  # the defective file may have been corrected by an earlier run: restore it
-        previous = OUT / f"{scale_name}.json"
+        previous = RESULTS / f"{scale_name}.json"
         gen = json.loads(previous.read_text()).get("generate") if previous.exists() else None
         result["generate"] = gen or describe(scale, root)
         fix_one(root, scale, corrected=False)
@@ -300,7 +301,10 @@ def bench(
     if bare:
         result["bare_read"] = bare_read(root)
         print("bare read:", result["bare_read"], flush=True)
-    (OUT / f"{scale_name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{scale_name}.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    )
     return result
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import functools
 import re
 import string
 import unicodedata
@@ -73,7 +74,15 @@ def md_text(value) -> MdSafe:
     """Any input text as literal text on a Markdown page (see the module docstring)."""
     if isinstance(value, MdSafe):
         return value
+    if value.__class__ is str:
+        return _md_str(value)
     return MdSafe(_clean(value).translate(_TABLE))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _md_str(text: str) -> MdSafe:
+    # pages repeat their texts and figures (a 10x campaign: ~950 000 cells); MdSafe is immutable
+    return MdSafe(_clean(text).translate(_TABLE))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

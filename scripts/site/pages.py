@@ -10,6 +10,7 @@ checks that every `{{ … }}` in the templates names a filter or a macro.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing as mp
 import os
 import re
@@ -62,7 +63,14 @@ HIDDEN = MdSafe("скрыто")
 
 def num(value) -> MdSafe:
     """A CSV number as shown on a page: the same digits, decimal comma; empty → «—»."""
-    text = "" if value is None else str(value)
+    if value.__class__ is str:
+        return _num_str(value)
+    return _num_str("" if value is None else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _num_str(text: str) -> MdSafe:
+    # the same figures recur on every page (percentages, counts); MdSafe is immutable
     if text == "":
         return MdSafe("—")
     try:

@@ -54,7 +54,8 @@ rule ingest:
         definition=definition_file,
         registry=registry_file,
         parsed_registry="build/{assessment}/registry.pickle",
-        config="config/config.yaml",
+        # hashed into the manifest and so into the version id: new texts, new site version
+        config=["config/config.yaml", "config/recommendations.yaml"],
     output:
         students="results/{assessment}/students.csv",
         school_status="results/{assessment}/school_status.csv",

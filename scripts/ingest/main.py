@@ -235,6 +235,11 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", required=True, help="raw/<id> (registry + submissions/)")
     parser.add_argument("--out", required=True, help="results/<id>")
     parser.add_argument("--config", default="config/config.yaml")
+    parser.add_argument(
+        "--recommendations",
+        default="config/recommendations.yaml",
+        help="hashed into the manifest (the version id), as under Snakemake",
+    )
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args(argv)
     entry.setup_logging(None)
@@ -258,7 +263,8 @@ def cli(argv: list[str] | None = None) -> int:
             definition_path=args.assessment,
             registry_path=str(registry[0]),
             submission_paths=None,
-            config_paths=[args.config],
+            config_paths=[args.config]
+            + ([args.recommendations] if Path(args.recommendations).is_file() else []),
             out=out,
             limits={**DEFAULT_LIMITS, **(defaults.get("limits") or {})},
             tolerance_pct=float(

@@ -216,6 +216,30 @@ def _expected_school_numbers(root_old: Path, root_new: Path, code: str) -> set:
     return out
 
 
+def test_new_recommendation_texts_make_a_new_version(pristine, tmp_path):
+    """config/recommendations.yaml is an input of the version (SPEC §8): edited texts reach the
+    site as a new version, the previous one stays as it was."""
+    root = copy_project(pristine, tmp_path / "p")
+    v1 = versions(root)[0]["version"]
+    manifest_path = root / "results/e2e-test/manifest.json"
+    before = json.loads(manifest_path.read_text(encoding="utf-8"))["version"]
+    library = root / "config" / "recommendations.yaml"
+    text = library.read_text(encoding="utf-8")
+    old = "Проанализируйте типичные ошибки"
+    assert text.count(old) >= 1
+    library.write_text(text.replace(old, "Разберите типичные ошибки"), encoding="utf-8")
+    ok(run_workflow(root))
+    data = versions(root)
+    assert [v["version"] for v in data][1:] == [v1]
+    v2 = data[0]["version"]
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert "config/recommendations.yaml" in [i["path"] for i in manifest["inputs"]]
+    assert manifest["version"] != before
+    pages = "".join(p.read_text(encoding="utf-8") for p in (root / "site" / v2).rglob("*.html"))
+    old_pages = "".join(p.read_text(encoding="utf-8") for p in (root / "site" / v1).rglob("*.html"))
+    assert "Разберите типичные ошибки" in pages and "Разберите типичные ошибки" not in old_pages
+
+
 def test_changes_page_names_the_school_and_its_numbers(corrected, pristine):
     root = corrected["root"]
     v2 = versions(root)[0]["version"]

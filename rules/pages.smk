@@ -24,7 +24,6 @@ rule pages:
     input:
         manifest="results/{assessment}/manifest.json",
         tables=expand("results/{{assessment}}/{name}.csv", name=RESULT_FILES),
-        reports="results/{assessment}/reports/.done",
     output:
         directory("build/{assessment}/docs"),
     log:
@@ -35,6 +34,5 @@ rule pages:
     params:
         definition=assessment_definition,
         thresholds=assessment_thresholds,
-        reports=lambda w: f"results/{w.assessment}/reports",
     script:
         "../scripts/site/run_pages.py"

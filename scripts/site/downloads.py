@@ -42,7 +42,8 @@ SECTIONS = [
 ]
 
 
-def _blank(row: dict, reason: str | None) -> dict:
+def blank(row: dict, reason: str | None) -> dict:
+    """A published row of a group: hidden (`reason`) → only the columns of KEEP keep a value."""
     out = dict(row)
     if reason:
         for key in out:
@@ -62,18 +63,18 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
         base = list(rows[0].keys()) if rows else []
         return base + [c for c in extra if c not in base]
 
-    out["region"] = (cols("region"), [_blank(r, sup.region_reason) for r in res["region"]])
+    out["region"] = (cols("region"), [blank(r, sup.region_reason) for r in res["region"]])
     out["municipalities"] = (
         cols("municipalities"),
-        [_blank(r, sup.municipality(r["municipality_code"])) for r in res["municipalities"]],
+        [blank(r, sup.municipality(r["municipality_code"])) for r in res["municipalities"]],
     )
     out["schools"] = (
         cols("schools"),
-        [_blank(r, sup.school(r["school_code"])) for r in res["schools"]],
+        [blank(r, sup.school(r["school_code"])) for r in res["schools"]],
     )
     out["classes"] = (
         cols("classes"),
-        [_blank(r, sup.klass(r["school_code"], r["class"])) for r in res["classes"]],
+        [blank(r, sup.klass(r["school_code"], r["class"])) for r in res["classes"]],
     )
 
     def visible(r):

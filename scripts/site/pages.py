@@ -24,6 +24,8 @@ import jinja2
 from markupsafe import Markup
 
 from scripts.site import charts, downloads, suppress
+from scripts.templates import report_form
+from scripts.templates.school_template import safe_name
 from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, scrub_codes
 
@@ -225,10 +227,9 @@ def render(template: str, **ctx) -> str:
 class Site:
     """Everything one assessment's pages need, with indexes and the suppression plan."""
 
-    def __init__(self, res: Results, assessment: dict, th: dict, report_dir: Path | None = None):
+    def __init__(self, res: Results, assessment: dict, th: dict):
         self.res, self.a, self.th = res, assessment, th
         self.k = int(th["privacy"]["min_group_size"])
-        self.report_dir = report_dir
         self.schools = {r["school_code"]: r for r in res["schools"]}
         self.muns = {r["municipality_code"]: r for r in res["municipalities"]}
         self.region = res.region
@@ -411,6 +412,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     reg = site.region
     reg_hidden = site.sup.region_reason is not None
     common = {"a": a, "k": k, "reg": reg, "reg_hidden": reg_hidden}
+    report_forms = published_report_forms(site)
 
     def put(rel: str, text: str):
         files[rel] = text
@@ -496,9 +498,9 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         series.append(("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task"))
         t_rows, t_values = site.completion(series, "task")
         report = None
-        if site.report_dir is not None and (site.report_dir / f"{code}.xlsx").is_file():
+        if f"{safe_name(code)}.xlsx" in report_forms:
             (out / d).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(site.report_dir / f"{code}.xlsx", out / d / "report.xlsx")
+            (out / d / "report.xlsx").write_bytes(report_forms[f"{safe_name(code)}.xlsx"])
             report = MdSafe("report.xlsx")
         put(
             d + "index.md",
@@ -807,6 +809,28 @@ def _downloads_job(site: Site, dest: Path) -> tuple[list[dict], Callable[[], Non
             raise RuntimeError(f"выгрузки не записаны: {value}")
 
     return sections, finish
+
+
+def published_report_forms(site: Site) -> dict[str, bytes]:
+    """The municipal report forms (SPEC §9) as the site publishes them: the same form as
+    results/<id>/reports/ (the centre's, full data), built from the rows with the site's
+    suppression (SPEC §7) — a hidden school, municipality or region shows no percentages or means
+    there either, a hidden municipality's deficits no completion. `<safe code>.xlsx` → bytes."""
+    sup, res = site.sup, site.res
+    municipalities = [
+        downloads.blank(m, sup.municipality(m["municipality_code"])) for m in res["municipalities"]
+    ]
+    schools = [downloads.blank(s, sup.school(s["school_code"])) for s in res["schools"]]
+    deficits = [
+        {**d, "completion_pct": ""}
+        if d.get("scope") == "municipality" and sup.municipality(d.get("code", ""))
+        else d
+        for d in res["deficits"]
+    ]
+    region = downloads.blank(site.region, sup.region_reason)
+    return report_form.build_reports(
+        site.a, site.th, municipalities, region, schools, deficits, res["recommendations"]
+    )
 
 
 def _risk_text(value, short: bool) -> MdSafe:

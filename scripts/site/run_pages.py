@@ -16,9 +16,7 @@ def main(smk) -> None:
     if smk.threads < 2:  # the downloads are written by a forked second process only with 2 threads
         os.environ["SITE_PAGES_FORK"] = "0"
     res = read_results(Path(smk.input.manifest).parent)
-    site = Site(
-        res, smk.params.definition, smk.params.thresholds, report_dir=Path(smk.params.reports)
-    )
+    site = Site(res, smk.params.definition, smk.params.thresholds)
     stats = build_pages(site, Path(smk.output[0]))
     log.info("Страницы %s: %s за %.1f с", smk.wildcards.assessment, stats, time.perf_counter() - t0)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts.site.downloads import SECTIONS
+from scripts.site.escape import slug
 from scripts.site.load import read_results
 from scripts.site.pages import TEMPLATES, Site, build_pages
 from tests.site.sitefix import HOSTILE
@@ -252,3 +253,66 @@ def test_few_municipalities_get_the_comparison_chart(built_pages):
     out, _, _ = built_pages
     assert "municipalities" in _charts(out)
     assert "диаграмма сравнения не строится" not in (out / "index.md").read_text(encoding="utf-8")
+
+
+def test_published_report_forms_hide_what_the_pages_hide(results_dir, assessment, th):
+    """The municipality's report form on the site (SPEC §9) follows the site's suppression
+    (SPEC §7); the centre's own form in results/<id>/reports/ keeps the full figures."""
+    import openpyxl
+
+    from scripts.site.load import read_results
+    from scripts.site.pages import published_report_forms
+    from scripts.templates import report_form
+    from scripts.templates.school_template import safe_name
+
+    root, _ = results_dir
+    site = Site(read_results(root), assessment, th)
+    small = next(code for code, why in sorted(site.sup.schools.items()) if why == "primary")
+    row = site.schools[small]  # the same dict as in the results table
+    row.update(risk="1", risk_reasons="below_basic_pct", below_basic_pct="40.0")
+    row.update(basic_tasks_pct="33.3", participants=row["participants"] or "4")
+    mun = row["municipality_code"]
+    other = next(c for c in sorted(site.muns) if c != mun and site.muns[c]["mean_score"])
+    site.sup.municipalities[other] = "primary"  # as if it had too few participants
+
+    def cells(data: bytes) -> dict[str, list[list]]:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        return {ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in wb}
+
+    full = cells(
+        report_form.build_reports(
+            site.a, site.th, site.res["municipalities"], site.region, site.res["schools"],
+            site.res["deficits"], site.res["recommendations"],
+        )[f"{safe_name(mun)}.xlsx"]
+    )  # fmt: skip
+    published = published_report_forms(site)
+    shown = cells(published[f"{safe_name(mun)}.xlsx"])
+
+    def risk_row(book):
+        return next(r for r in book[report_form.SHEET_RISK] if r[0] == small)
+
+    assert risk_row(full)[3] == 40.0 and "40,0" in risk_row(full)[5]  # the control: it is there
+    assert risk_row(shown)[2] is not None  # participants stay (as on the pages)
+    assert risk_row(shown)[3] is None and risk_row(shown)[4] is None
+    assert "40,0" not in risk_row(shown)[5] and "33,3" not in risk_row(shown)[5]
+
+    def about_small(book) -> list[str]:  # text lines that give the school's own figure
+        lines = [x for rows in book.values() for r in rows for v in r if v is not None
+                 for x in str(v).splitlines()]  # fmt: skip
+        return [x for x in lines if small in x and "(в ОО:" in x]
+
+    assert about_small(full) and about_small(shown) == []
+
+    figures = cells(published[f"{safe_name(other)}.xlsx"])[report_form.SHEET_FIGURES]
+    by_label = {r[0]: r for r in figures if r and r[0]}
+    assert by_label["Средний балл"][1] is None and by_label["Средний балл"][2] is not None
+    assert by_label["Не достигли базового уровня, %"][1] is None
+    assert by_label["Участников (выполняли работу)"][1] is not None
+
+
+def test_every_municipality_page_links_its_report_form(built_pages):
+    out, site, _ = built_pages
+    for code in site.muns:
+        folder = out / "mo" / slug(code)
+        assert (folder / "report.xlsx").is_file()
+        assert "report.xlsx" in (folder / "index.md").read_text(encoding="utf-8")

@@ -252,6 +252,7 @@ class Site:
             {c: _int(m["participants"]) for c, m in self.muns.items()},
             {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
+            levels=_level_counts(res),
         )
 
     # paths: every page is <folder>/index.md; links are relative .md paths that mkdocs checks
@@ -363,6 +364,19 @@ class Site:
             marks.append({"total": int(low), "label": f"«{m}»"})
         table = [[num(r["total"]), num(r["students"])] for r in rows]
         return table, values, marks
+
+
+def _level_counts(res: Results) -> dict:
+    """The published level counts of every group, for the suppression plan (suppress.plan)."""
+
+    def counts(row: dict) -> tuple[int, int, int]:
+        return (_int(row.get("below_basic")), _int(row.get("basic")), _int(row.get("above_basic")))
+
+    out: dict = {("region", ""): counts(res.region)}
+    out.update((("municipality", m["municipality_code"]), counts(m)) for m in res["municipalities"])
+    out.update((("school", s["school_code"]), counts(s)) for s in res["schools"])
+    out.update((("class", (c["school_code"], c["class"])), counts(c)) for c in res["classes"])
+    return out
 
 
 def _int(v) -> int:

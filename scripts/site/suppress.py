@@ -4,7 +4,13 @@ A group (region, municipality, school, class) with 1..k-1 participants (k = priv
 is hidden: *primary* suppression. Its parent's totals are published, so a single hidden child
 could be worked out as parent − shown siblings: within every shown parent the hidden children must
 be at least two and hold at least k participants together; while they do not, the smallest shown
-sibling (ties by code) is hidden too — *secondary* suppression. A hidden parent hides all of its
+sibling (ties by code) is hidden too — *secondary* suppression. Level counts (below basic / basic /
+above basic) are published as well: when the hidden children together have none of a level, or
+all of their participants in it (parent − shown siblings = 0 or = their participants), each
+hidden child's count follows exactly; then the smallest shown sibling that changes that is hidden
+too (secondary). Only the parent's own figure can still say so (a municipality with nobody below
+basic: none of its schools has anyone either) — that is the parent's result, not a leak of a
+hidden child's. A hidden parent hides all of its
 children (*parent*), else the parent could be summed back from them. The hierarchy is
 region → municipality → school → class; groups with 0 participants carry no results and are left out.
 """
@@ -18,8 +24,19 @@ SECONDARY = "secondary"
 PARENT = "parent"
 
 
-def hide_within(parent_hidden: bool, children: Mapping[Hashable, int], k: int) -> dict:
-    """{child: reason} for the children of one parent that must be hidden."""
+Levels = tuple[int, ...]  # participants below basic, basic, above basic
+
+
+def hide_within(
+    parent_hidden: bool,
+    children: Mapping[Hashable, int],
+    k: int,
+    levels: Mapping[Hashable, Levels] | None = None,
+    parent_levels: Levels | None = None,
+) -> dict:
+    """{child: reason} for the children of one parent that must be hidden. With `levels` (each
+    child's level counts) and `parent_levels`, also no hidden child's level count can be worked out
+    from the parent's minus the shown siblings'."""
     if parent_hidden:
         return {c: PARENT for c, n in children.items() if n > 0}
     out = {c: PRIMARY for c, n in children.items() if 0 < n < k}
@@ -30,7 +47,37 @@ def hide_within(parent_hidden: bool, children: Mapping[Hashable, int], k: int) -
             n, _, c = shown.pop(0)
             out[c] = SECONDARY
             hidden_sum += n
+        if levels is not None and parent_levels is not None:
+            _no_exact_levels(out, children, levels, parent_levels, [c for _, _, c in shown])
     return out
+
+
+def _no_exact_levels(out: dict, children, levels, parent_levels, shown: list) -> None:
+    """Hide shown siblings (smallest first, only one that helps) while some level's hidden total is
+    0 or all the hidden participants."""
+    zero = (0,) * len(parent_levels)
+
+    def exact() -> dict[int, bool]:  # level → True if its hidden total is 0, False if it is all
+        hidden_n = sum(children[c] for c in out)
+        rest = list(parent_levels)
+        for c in shown:
+            for i, v in enumerate(levels.get(c, zero)):
+                rest[i] -= v
+        return {i: r == 0 for i, r in enumerate(rest) if r == 0 or r == hidden_n}
+
+    bad = exact()
+    while bad:
+        helps = next(
+            (c for c in shown
+             if any(levels.get(c, zero)[i] > 0 if none else levels.get(c, zero)[i] < children[c]
+                    for i, none in bad.items())),
+            None,
+        )  # fmt: skip
+        if helps is None:
+            return  # every sibling is hidden, or none would change it: the parent's own figure
+        shown.remove(helps)
+        out[helps] = SECONDARY
+        bad = exact()
 
 
 class Suppression:
@@ -59,27 +106,36 @@ def plan(
     municipalities: Mapping[str, int],
     schools: Mapping[str, tuple[str, int]],
     classes: Mapping[tuple[str, str], int],
+    levels: Mapping[tuple[str, Hashable], Levels] | None = None,
 ) -> Suppression:
     """Work out every hidden group top-down.
 
     municipalities: {code: participants}; schools: {code: (municipality_code, participants)};
-    classes: {(school_code, class): participants}.
+    classes: {(school_code, class): participants}; levels (optional): the level counts of
+    ("region", ""), ("municipality", code), ("school", code), ("class", (school_code, class)).
     """
     sup = Suppression(k)
     region_hidden = 0 < region_participants < k
+
+    def within(hidden: bool, scope: str, kids: Mapping, parent: tuple[str, Hashable]) -> dict:
+        if levels is None:
+            return hide_within(hidden, kids, k)
+        child_levels = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
+        return hide_within(hidden, kids, k, child_levels, levels.get(parent))
+
     if region_hidden:
         sup.region_reason = PRIMARY
-    sup.municipalities = hide_within(region_hidden, municipalities, k)
+    sup.municipalities = within(region_hidden, "municipality", municipalities, ("region", ""))
     by_mun: dict[str, dict[str, int]] = {}
     for code, (mun, n) in schools.items():
         by_mun.setdefault(mun, {})[code] = n
     for mun, kids in sorted(by_mun.items()):
-        sup.schools.update(hide_within(mun in sup.municipalities, kids, k))
+        sup.schools.update(within(mun in sup.municipalities, "school", kids, ("municipality", mun)))
     by_school: dict[str, dict[tuple[str, str], int]] = {}
     for key, n in classes.items():
         by_school.setdefault(key[0], {})[key] = n
     for school, kids in sorted(by_school.items()):
-        sup.classes.update(hide_within(school in sup.schools, kids, k))
+        sup.classes.update(within(school in sup.schools, "class", kids, ("school", school)))
     return sup
 
 

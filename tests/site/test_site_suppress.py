@@ -54,3 +54,56 @@ def test_hidden_values_cannot_be_recovered_from_parent_minus_shown():
             hidden = sum(kids[c] for c in out)
             shown_left = [c for c, n in kids.items() if n > 0 and c not in out]
             assert hidden >= 6 or not shown_left
+
+
+def test_hidden_children_with_no_one_below_basic_hide_one_more():
+    """Parent 2 below basic; after the usual secondary suppression the only shown school holds
+    both, so the hidden ones (C, D and the secondary B) would all read 0: A is hidden too."""
+    kids = {"A": 8, "B": 7, "C": 3, "D": 2}
+    levels = {"A": (2, 4, 2), "B": (0, 3, 4), "C": (0, 2, 1), "D": (0, 1, 1)}
+    assert hide_within(False, kids, 6) == {"C": PRIMARY, "D": PRIMARY, "B": SECONDARY}
+    out = hide_within(False, kids, 6, levels, (2, 10, 8))
+    assert out == {"C": PRIMARY, "D": PRIMARY, "B": SECONDARY, "A": SECONDARY}
+
+
+def test_the_sibling_that_changes_the_residual_is_hidden_not_just_the_smallest():
+    kids = {"A": 8, "E": 10, "B": 12, "C": 3, "D": 2}
+    levels = {"A": (0, 4, 4), "E": (0, 5, 5), "B": (2, 5, 5), "C": (0, 2, 1), "D": (0, 1, 1)}
+    out = hide_within(False, kids, 6, levels, (2, 17, 16))
+    assert out == {"C": PRIMARY, "D": PRIMARY, "A": SECONDARY, "B": SECONDARY}  # E (0 below) stays
+
+
+def test_all_hidden_in_one_level_is_exact_too():
+    # hidden C + D (5 + 4) are all above basic: parent − shown = 9 = their participants
+    kids = {"A": 10, "C": 5, "D": 4}
+    levels = {"A": (3, 4, 3), "C": (0, 0, 5), "D": (0, 0, 4)}
+    assert hide_within(False, kids, 6, levels, (3, 4, 12)) == {
+        "C": PRIMARY, "D": PRIMARY, "A": SECONDARY,
+    }  # fmt: skip
+
+
+def test_no_hidden_level_count_follows_from_parent_minus_shown():
+    """Property over random municipalities: for every level, the hidden children's total (parent
+    minus shown) is neither 0 nor all their participants — unless every child is hidden, or the
+    parent's own figure already says so (nobody, or everybody, of the parent in that level)."""
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(2000):
+        kids, levels = {}, {}
+        for i in range(rnd.randint(2, 7)):
+            n = rnd.choice([0, 1, 2, 3, 4, 5, 8, 12, 25])
+            below = rnd.randint(0, n) if rnd.random() < 0.5 else 0
+            above = rnd.randint(0, n - below)
+            kids[f"s{i}"], levels[f"s{i}"] = n, (below, n - below - above, above)
+        parent = tuple(sum(v[j] for v in levels.values()) for j in range(3))
+        out = hide_within(False, kids, 6, levels, parent)
+        shown = [c for c, n in kids.items() if n > 0 and c not in out]
+        if not out or not shown:
+            continue
+        hidden_n = sum(kids[c] for c in out)
+        for j in range(3):
+            if parent[j] in (0, sum(kids.values())):
+                continue
+            rest = parent[j] - sum(levels[c][j] for c in shown)
+            assert 0 < rest < hidden_n, (kids, levels, out, j)

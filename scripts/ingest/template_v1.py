@@ -11,7 +11,9 @@ Choices where SPEC is open (documented in docs/validation-codes.md):
 - Latin look-alike letters, NBSP and zero-width characters are normalised in labels, headers,
   classes and absence marks; a class may be the grade alone (`4`) in a school with one class;
 - a whole number written with a decimal part (`2.0`, `"2,0"`) is that whole number;
-- rows whose only filled cells are in ignored (extra) columns are not data rows.
+- a column with data below an empty header cell is an extra column (`column_extra`, cell = the
+  column letter); extra and duplicate columns are not read, but a filled cell in one makes its row a
+  data row (only №/Итого/Отметка rows are skipped), so no filled row is silently dropped.
 """
 
 from __future__ import annotations
@@ -470,6 +472,7 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     task_by_key = {t["id"].casefold(): k for k, t in enumerate(tasks)}
     columns: dict[str, int] = {}  # role → index in the row ("task:<k>" for tasks)
     personal: list[int] = []
+    ignored: list[int] = []  # extra and duplicate columns: not read, but their rows are data rows
     first_col = sheet.first_col
     for j, cell in enumerate(sheet.rows[hi]):
         if is_empty(cell):
@@ -504,8 +507,11 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
                 what = f"лишний столбец «{show(cell)}» не будет обработан"
                 how = "Удалите столбец, если он не нужен; заголовки заданий — как в шаблоне"
             add(addr, "column_extra", what, how)
+            ignored.append(j)
             continue
         if role in columns:
+            if role not in ("number", "total", "mark"):
+                ignored.append(j)  # a second «№»/«Итого»/«Отметка» alone does not make a data row
             first = col_letter(first_col + columns[role])
             label = STANDARD_TEXT.get(role) or f"задание {tasks[int(role[5:])]['id']}"
             add(
@@ -536,9 +542,36 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
                 f"Добавьте в строку заголовков столбец «{task['id']}» "
                 "(номер задания вводите как текст)",
             )
+    for j, rows in _unheaded_columns(sheet, hi).items():
+        letter = col_letter(first_col + j)
+        add(
+            letter,
+            "column_extra",
+            f"столбец {letter} без заголовка содержит данные "
+            f"(ячейки {_refs([f'{letter}{r}' for r in rows])}); они не обрабатываются",
+            "Если это нужные сведения из шаблона, впишите заголовок столбца в ячейку "
+            f"{letter}{hrow}; если нет — удалите данные из столбца {letter}",
+        )
+        ignored.append(j)
     data_cols = [columns[r] for r in REQUIRED if r in columns]
-    data_cols += [j for j in task_cols if j is not None] + personal
+    data_cols += [j for j in task_cols if j is not None] + personal + ignored
     _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add)
+
+
+def _unheaded_columns(sheet: Sheet, hi: int) -> dict[int, list[int]]:
+    """Columns with an empty header cell and filled cells below it → Excel rows of those cells."""
+    header = sheet.rows[hi]
+    n = len(header)
+    blank = [j for j, cell in enumerate(header) if is_empty(cell)]
+    found: dict[int, list[int]] = {}
+    for i in range(hi + 1, len(sheet.rows)):
+        cells = sheet.rows[i]
+        m = len(cells)
+        for j in [j for j in blank if j < m] + list(range(n, m)):
+            v = cells[j]
+            if v != "" and v is not None and not is_empty(v):
+                found.setdefault(j, []).append(sheet.first_row + i)
+    return dict(sorted(found.items()))
 
 
 def _cached(parser, *args):
@@ -601,7 +634,7 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         if _row_is_empty(cells, data_cols):
-            continue  # empty, or only №/Итого/Отметка/ignored columns filled
+            continue  # empty, or only №/Итого/Отметка filled (an unused template row)
         row = sheet.first_row + i
         out.rows_read += 1
         bad = False
@@ -733,24 +766,27 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
                 out.students.append(record)
             continue
         out.rows_present += 1
-        if bad or None in points:
-            continue
+        if None in points:
+            continue  # a missing or bad task cell: no sum to check «Итого»/«Отметка» against
         total = basic + advanced
         mark = mark_of(total, marks)
-        record = {
-            "school_code": school,
-            "student_code": code,
-            "class": klass,
-            "variant": variant,
-            "absent": False,
-            "total": total,
-            "basic_points": basic,
-            "advanced_points": advanced,
-            "level": level_of(basic, advanced, levels),
-            "mark": mark,
-        }
-        record.update(zip(task_keys, points, strict=True))
-        out.students.append(record)
+        # «Итого»/«Отметка» are checked even on a row with another error (all problems in one
+        # pass); the student is kept only from a row without errors.
+        if not bad:
+            record = {
+                "school_code": school,
+                "student_code": code,
+                "class": klass,
+                "variant": variant,
+                "absent": False,
+                "total": total,
+                "basic_points": basic,
+                "advanced_points": advanced,
+                "level": level_of(basic, advanced, levels),
+                "mark": mark,
+            }
+            record.update(zip(task_keys, points, strict=True))
+            out.students.append(record)
         if c_total is not None:
             raw = cells[c_total]
             if raw.__class__ is float and raw.is_integer():  # the common case

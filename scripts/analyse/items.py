@@ -19,6 +19,7 @@ import pandas as pd
 
 from scripts.analyse import exact
 from scripts.analyse.levels import Assessment
+from scripts.common.item_flags import BOUNDS
 
 ITEM_COLUMNS = [
     "variant",
@@ -31,7 +32,6 @@ ITEM_COLUMNS = [
     "flag",
 ]
 ITEM_DECIMALS = {"difficulty": 3, "discrimination": 3, "alpha": 3, "alpha_if_deleted": 3}
-BOUNDS = {"too_hard": 0.10, "too_easy": 0.95, "low_discrimination": 0.20}
 
 
 def _alpha(k: int, sum_item_var_num, total_var_num):

@@ -23,6 +23,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from scripts.common import item_flags
 from scripts.site import charts, downloads, suppress
 from scripts.templates import report_form
 from scripts.templates.school_template import safe_name
@@ -664,7 +665,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
              HIDDEN if reg_hidden else num(rt.get("completion_pct")),
              MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['difficulty'])}" for i in its) or "—"),
              MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['discrimination'])}" for i in its) or "—"),
-             MdSafe("; ".join(sorted({str(md_text(i["flag"])) for i in its if i.get("flag")})) or "—")]
+             MdSafe("; ".join(sorted({str(md_text(item_flags.NAMES.get(f, f))) for i in its
+                                      for f in i.get("flag", "").split(";") if f})) or "—")]
         )  # fmt: skip
     _, tv = site.completion([("Регион", [] if reg_hidden else reg_tasks, "task")], "task")
     r_reg = site.results_.get(("region", ""), [])
@@ -750,7 +752,11 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     )  # fmt: skip
     ref, plan = plan_rows(a)
     put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan))
-    put("methodology/index.md", render("methodology.md.j2", **common, th=site.th))
+    put(
+        "methodology/index.md",
+        render("methodology.md.j2", **common, th=site.th, item_flags=list(item_flags.NAMES.items()),
+               item_rules=item_flags.rules()),
+    )  # fmt: skip
     put("changes/index.md", render("changes.md.j2", **common, report=None))
     put("data/index.md", render("data.md.j2", **common, sections=download_sections))
 

@@ -316,3 +316,18 @@ def test_every_municipality_page_links_its_report_form(built_pages):
         folder = out / "mo" / slug(code)
         assert (folder / "report.xlsx").is_file()
         assert "report.xlsx" in (folder / "index.md").read_text(encoding="utf-8")
+
+
+def test_item_flags_are_named_and_their_rules_listed(built_pages):
+    from scripts.common.item_flags import BOUNDS
+
+    out, site, _ = built_pages
+    method = (out / "methodology" / "index.md").read_text(encoding="utf-8")
+    for name in ("слишком трудное", "слишком лёгкое", "слабо различает участников"):
+        assert name in method
+    assert f"{BOUNDS['too_easy']:g}".replace(".", ",") in method  # 0,95
+    flagged = {f for i in site.res["items"] for f in i.get("flag", "").split(";") if f}
+    tasks = (out / "tasks" / "index.md").read_text(encoding="utf-8")
+    assert flagged, "the fixture has flagged items"
+    for flag in flagged:
+        assert flag not in tasks  # the rule id is not shown, its Russian name is

@@ -12,7 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from scripts.site.escape import csv_cell
-from scripts.site.load import scrub_codes
+from scripts.site.load import published_message
 
 FIXED_DATE = dt.datetime(2000, 1, 1)
 # Columns that are codes or text even when they look like numbers (leading zeros matter).
@@ -93,7 +93,7 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
     out["items"] = (cols("items", ()), res["items"] if sup.region_reason is None else [])
     out["validation"] = (
         cols("validation", ()),
-        [{**v, "message": scrub_codes(v["message"], res.student_codes)} for v in res["validation"]],
+        [{**v, "message": published_message(v, res.student_codes)} for v in res["validation"]],
     )
     out["inputs"] = (["path", "sha256", "bytes"], [
         {"path": i.get("path", ""), "sha256": i.get("sha256", ""), "bytes": i.get("bytes", "")}

@@ -70,6 +70,22 @@ _TOKEN = re.compile(r"[^\s«»\"'(),;:]+")
 _QUOTED_CODE = re.compile(r"(код(?:ы)? участник(?:а|ов)\s*)«[^»]*»", re.IGNORECASE)
 
 
+# A mismatch of «Итого» or «Отметка» quotes one participant's total or mark: the school's feedback
+# workbook (results/<id>/feedback/) keeps the figures, the site says only where and what.
+INDIVIDUAL_RESULT = {
+    "total_mismatch": "«Итого» не совпадает с суммой баллов за задания (значения не публикуются: "
+    "это результат одного участника; они — в отчёте для школы)",
+    "mark_mismatch": "«Отметка» не совпадает с отметкой по сумме баллов (значения не публикуются: "
+    "это результат одного участника; они — в отчёте для школы)",
+}
+
+
+def published_message(problem: dict, codes: set[str]) -> str:
+    """A validation message as the site and its downloads show it: no student code, no one
+    participant's total or mark."""
+    return INDIVIDUAL_RESULT.get(problem.get("code", "")) or scrub_codes(problem["message"], codes)
+
+
 def scrub_codes(text: str, codes: set[str], mask: str = "[код участника скрыт]") -> str:
     """Mask student codes in `text` (validation messages may quote one): any value quoted after
     «код участника», and every token that is a known code (students.csv)."""

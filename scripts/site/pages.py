@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from scripts.site import charts, downloads, suppress
 from scripts.templates import report_form
 from scripts.templates.school_template import safe_name
 from scripts.site.escape import MdSafe, md_text, slug
-from scripts.site.load import Results, scrub_codes
+from scripts.site.load import Results, published_message
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 
@@ -488,6 +488,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         ]
         values = ([] if hidden else site.level_values("Муниципалитет", m)) + reg_values
         school_rows, school_values, risk_list = [], [], []
+        same_name = Counter(s["school_name"] for s in site.schools_by_mun.get(code, []))
         for s in sorted(site.schools_by_mun.get(code, []), key=lambda r: r["school_code"]):
             s_reason = site.sup.school(s["school_code"])
             sh = s_reason is not None
@@ -500,7 +501,11 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                     _risk_text(s.get("risk"), short=True), _flags_text(s.get("objectivity_flags"))]
             )  # fmt: skip
             if has and not sh:
-                school_values += site.level_values(s["school_name"], s)
+                # the chart's bars are grouped by label: a name two schools share gets the codes
+                label = s["school_name"]
+                if same_name[label] > 1:
+                    label = f"{label} ({s['school_code']})"
+                school_values += site.level_values(label, s)
             if s.get("risk") == "1":
                 risk_list.append(
                     {"link": MdSafe(site.school_link(s["school_code"], 2).html()),  # in deferred HTML
@@ -606,7 +611,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             d_table, d_values, d_marks = site.distribution("school", code)
         notes = [
             {"file": v["file"], "sheet": v["sheet"], "cell": v["cell"], "severity": SEVERITY.get(v["severity"], v["severity"]),
-             "code": v["code"], "message": scrub_codes(v["message"], res.student_codes)}
+             "code": v["code"], "message": published_message(v, res.student_codes)}
             for v in site.validation.get(code, [])
         ]  # fmt: skip
         put(
@@ -732,7 +737,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     val_rows = [
         [md_text(v["file"]), site.school_link(v["school_code"], 1) if v["school_code"] in site.schools else md_text(v["school_code"]),
          md_text(v["sheet"]), md_text(v["cell"]), MdSafe(SEVERITY.get(v["severity"], "")), md_text(v["code"]),
-         md_text(scrub_codes(v["message"], res.student_codes))]
+         md_text(published_message(v, res.student_codes))]
         for v in res["validation"]
     ]  # fmt: skip
     sev = defaultdict(int)

@@ -49,6 +49,10 @@ TASK_COLS = [
 ]  # fmt: skip
 
 
+# one participant's «Итого» quoted by a total_mismatch message (must not be published)
+ONE_TOTAL = 98761
+
+
 def definition() -> dict:
     return load_assessment(ROOT / "config/assessments/math4-2021.yaml")
 
@@ -171,6 +175,11 @@ def make_results(
                 {"file": f"submissions/{code}.xlsx", "school_code": code, "sheet": "Титул",
                  "cell": "B3", "severity": "warning", "code": "school_name_mismatch",
                  "message": f"Наименование ОО «{HOSTILE}» не совпадает с реестром; участник {students[0]}"}
+            )  # fmt: skip
+            validation.append(
+                {"file": f"submissions/{code}.xlsx", "school_code": code, "sheet": "Результаты",
+                 "cell": "T5", "severity": "warning", "code": "total_mismatch",
+                 "message": f"Результаты!T5: в столбце «Итого» {ONE_TOTAL}, а сумма баллов — {ONE_TOTAL + 1}"}
             )  # fmt: skip
     validation.append(
         {"file": "notes.pdf", "school_code": "", "sheet": "", "cell": "", "severity": "info",

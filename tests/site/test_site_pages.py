@@ -331,3 +331,37 @@ def test_item_flags_are_named_and_their_rules_listed(built_pages):
     assert flagged, "the fixture has flagged items"
     for flag in flagged:
         assert flag not in tasks  # the rule id is not shown, its Russian name is
+
+
+def test_no_single_participants_total_or_mark_is_published(built_pages):
+    from tests.site.sitefix import ONE_TOTAL
+
+    out, _, _ = built_pages
+    for path in out.rglob("*"):
+        if path.suffix in (".md", ".csv", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert str(ONE_TOTAL) not in text and str(ONE_TOTAL + 1) not in text, path
+    val = (out / "validation" / "index.md").read_text(encoding="utf-8")
+    assert "T5" in val and "значения не публикуются" in val  # where and what stay
+
+
+def test_schools_sharing_a_name_get_their_own_bars(tmp_path, results_dir, assessment, th):
+    """The municipality's school chart groups bars by label: two schools of one name must not
+    become one bar (the chart would no longer match the table)."""
+    root, _ = results_dir
+    res = read_results(root)
+    site = Site(res, assessment, th)
+    mun, schools = next(
+        (m, [s for s in ss if s["school_code"] not in site.sup.schools and s["below_basic_pct"]])
+        for m, ss in sorted(site.schools_by_mun.items())
+        if len([s for s in ss if s["school_code"] not in site.sup.schools and s["below_basic_pct"]]) >= 2
+    )  # fmt: skip
+    for s in schools[:2]:
+        s["school_name"] = "МБОУ СОШ № 1"
+    out = tmp_path / "docs"
+    build_pages(site, out)
+    spec = _charts(out / "mo" / slug(mun))["schools"]
+    values = spec["datasets"]["values"]
+    groups = {v["group"] for v in values}
+    assert len(groups) == len(schools)
+    assert {f"МБОУ СОШ № 1 ({s['school_code']})" for s in schools[:2]} <= groups

@@ -421,13 +421,15 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    # written beside the pages (a forked process on the 2nd core); the parent helps at the end
-    download_sections, finish_downloads = _downloads_job(site, out / "data")
+    # downloads and the municipalities' report forms are written beside the pages (a forked
+    # process on the 2nd core); the parent helps at the end
+    download_sections, finish_downloads = _downloads_job(
+        site, out / "data", report_form_jobs(site, out)
+    )
     files: dict[str, str] = {}
     reg = site.region
     reg_hidden = site.sup.region_reason is not None
     common = {"a": a, "k": k, "reg": reg, "reg_hidden": reg_hidden}
-    report_forms = published_report_forms(site)
 
     def put(rel: str, text: str):
         files[rel] = text
@@ -517,11 +519,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         ]
         series.append(("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task"))
         t_rows, t_values = site.completion(series, "task")
-        report = None
-        if f"{safe_name(code)}.xlsx" in report_forms:
-            (out / d).mkdir(parents=True, exist_ok=True)
-            (out / d / "report.xlsx").write_bytes(report_forms[f"{safe_name(code)}.xlsx"])
-            report = MdSafe("report.xlsx")
+        report = MdSafe(REPORT_FORM)  # every municipality has one (report_form_jobs)
         put(
             d + "index.md",
             render(
@@ -780,20 +778,23 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             "downloads": 2 * len(download_sections)}  # fmt: skip
 
 
-def _downloads_job(site: Site, dest: Path) -> tuple[list[dict], Callable[[], None]]:
+def _downloads_job(
+    site: Site, dest: Path, extra: list[Callable[[], None]] = ()
+) -> tuple[list[dict], Callable[[], None]]:
     """The downloads (CSV + XLSX per section: at 10× 18 s against 11 s of pages) are written by a
     forked child while the parent renders the pages; the parent, once its pages are written, takes
     the remaining sections from the same queue (largest first), so both processes end together.
-    Returns (the sections for the data page, a function that writes the parent's share, waits for
-    the child and raises if a section was not written). Without fork (or with
-    SITE_PAGES_FORK=0) that function writes them all."""
-    sections, work = downloads.plan(site)
+    `extra` (the report forms) join the queue after them. Returns (the sections for the data
+    page, a function that writes the parent's share, waits for the child and raises if a section
+    was not written). Without fork (or with SITE_PAGES_FORK=0) that function writes them all."""
+    sections, plan = downloads.plan(site)
     dest.mkdir(parents=True, exist_ok=True)
+    work = [functools.partial(downloads.write, dest, *w) for w in plan] + list(extra)
     if os.environ.get("SITE_PAGES_FORK", "1") == "0" or "fork" not in mp.get_all_start_methods():
 
         def write_all() -> None:
-            for w in work:
-                downloads.write(dest, *w)
+            for job in work:
+                job()
 
         return sections, write_all
     ctx = mp.get_context("fork")
@@ -806,7 +807,7 @@ def _downloads_job(site: Site, dest: Path) -> tuple[list[dict], Callable[[], Non
                 taken.value += 1
             if i >= len(work):
                 return
-            downloads.write(dest, *work[i])
+            work[i]()
 
     recv, send = ctx.Pipe(duplex=False)
 
@@ -836,14 +837,37 @@ def _downloads_job(site: Site, dest: Path) -> tuple[list[dict], Callable[[], Non
     return sections, finish
 
 
-def published_report_forms(site: Site) -> dict[str, bytes]:
+REPORT_FORM = "report.xlsx"  # beside each municipality's page
+
+
+def report_form_jobs(site: Site, out: Path, per_job: int = 100) -> list[Callable[[], None]]:
+    """Jobs that write every municipality's published report form into `out/mo/<code>/`, about
+    `per_job` municipalities each (≈ 6 ms a form: a country's 2 300 are 14 s of work, shared by
+    the two processes of `_downloads_job`)."""
+    codes = sorted(m["municipality_code"] for m in site.res["municipalities"])
+
+    def job(chunk: list[str]) -> None:
+        for code, data in published_report_forms(site, set(chunk)).items():
+            folder = out / "mo" / slug(code)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / REPORT_FORM).write_bytes(data)
+
+    return [
+        functools.partial(job, codes[i : i + per_job]) for i in range(0, len(codes), per_job)
+    ]
+
+
+def published_report_forms(site: Site, only: set[str] | None = None) -> dict[str, bytes]:
     """The municipal report forms (SPEC §9) as the site publishes them: the same form as
     results/<id>/reports/ (the centre's, full data), built from the rows with the site's
     suppression (SPEC §7) — a hidden school, municipality or region shows no percentages or means
-    there either, a hidden municipality's deficits no completion. `<safe code>.xlsx` → bytes."""
+    there either, a hidden municipality's deficits no completion. Municipality code → bytes (of
+    the municipalities in `only`, default all)."""
     sup, res = site.sup, site.res
     municipalities = [
-        downloads.blank(m, sup.municipality(m["municipality_code"])) for m in res["municipalities"]
+        downloads.blank(m, sup.municipality(m["municipality_code"]))
+        for m in res["municipalities"]
+        if only is None or m["municipality_code"] in only
     ]
     schools = [downloads.blank(s, sup.school(s["school_code"])) for s in res["schools"]]
     deficits = [
@@ -853,9 +877,11 @@ def published_report_forms(site: Site) -> dict[str, bytes]:
         for d in res["deficits"]
     ]
     region = downloads.blank(site.region, sup.region_reason)
-    return report_form.build_reports(
+    files = report_form.build_reports(
         site.a, site.th, municipalities, region, schools, deficits, res["recommendations"]
     )
+    codes = [m["municipality_code"] for m in municipalities]
+    return {code: files[f"{safe_name(code)}.xlsx"] for code in codes}
 
 
 def _risk_text(value, short: bool) -> MdSafe:

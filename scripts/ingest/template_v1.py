@@ -624,6 +624,12 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
     empty_tasks = dict.fromkeys(task_keys)
     school = out.school_code
 
+    def student(code, klass, variant, absent, total, basic, advanced, level, mark) -> dict:
+        """A row of students.csv (the task columns are added by the caller)."""
+        return {"school_code": school, "student_code": code, "class": klass, "variant": variant,
+                "absent": absent, "total": total, "basic_points": basic, "advanced_points": advanced,
+                "level": level, "mark": mark}  # fmt: skip
+
     def at(j, row):
         if j not in letters:
             letters[j] = col_letter(first_col + j)
@@ -750,18 +756,7 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
         if absent:
             out.rows_absent += 1
             if not bad:
-                record = {
-                    "school_code": school,
-                    "student_code": code,
-                    "class": klass,
-                    "variant": variant,
-                    "absent": True,
-                    "total": None,
-                    "basic_points": None,
-                    "advanced_points": None,
-                    "level": None,
-                    "mark": None,
-                }
+                record = student(code, klass, variant, True, None, None, None, None, None)
                 record.update(empty_tasks)
                 out.students.append(record)
             continue
@@ -773,18 +768,8 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
         # «Итого»/«Отметка» are checked even on a row with another error (all problems in one
         # pass); the student is kept only from a row without errors.
         if not bad:
-            record = {
-                "school_code": school,
-                "student_code": code,
-                "class": klass,
-                "variant": variant,
-                "absent": False,
-                "total": total,
-                "basic_points": basic,
-                "advanced_points": advanced,
-                "level": level_of(basic, advanced, levels),
-                "mark": mark,
-            }
+            level = level_of(basic, advanced, levels)
+            record = student(code, klass, variant, False, total, basic, advanced, level, mark)
             record.update(zip(task_keys, points, strict=True))
             out.students.append(record)
         if c_total is not None:

@@ -120,10 +120,11 @@ def _memo(fn):
     memo: dict = {}
 
     def cell(value):
+        key = (value.__class__, value)  # 1, 1.0 and True are equal keys but not equal cells
         try:
-            return memo[value]
+            return memo[key]
         except KeyError:
-            out = memo[value] = fn(value)
+            out = memo[key] = fn(value)
             return out
         except TypeError:  # an unhashable value: no memo
             return fn(value)

@@ -58,3 +58,10 @@ def test_slug():
     assert slug("000123") == "000123"
     assert slug("../x") != "../x" and slug("../x").startswith("x") and "/" not in slug("a/b")
     assert slug("a b") == slug("a b")
+
+
+def test_download_cells_of_equal_value_but_other_type_stay_apart():
+    from scripts.site.downloads import csv_bytes
+
+    rows = [{"a": True}, {"a": 1}, {"a": 1.0}, {"a": "1"}]
+    assert csv_bytes(["a"], rows).decode().splitlines() == ["a", "True", "1", "1.0", "1"]

@@ -12,8 +12,10 @@ Choices where SPEC is open (documented in docs/validation-codes.md):
   classes and absence marks; a class may be the grade alone (`4`) in a school with one class;
 - a whole number written with a decimal part (`2.0`, `"2,0"`) is that whole number;
 - a column with data below an empty header cell is an extra column (`column_extra`, cell = the
-  column letter); extra and duplicate columns are not read, but a filled cell in one makes its row a
-  data row (only №/Итого/Отметка rows are skipped), so no filled row is silently dropped.
+  column letter); extra and duplicate columns are not read, but a filled cell of a duplicate
+  column, or text in an extra one (a name, «перевёлся»), makes its row a data row (only
+  №/Итого/Отметка rows are skipped), so no filled row is silently dropped; numbers in an extra
+  column do not (a school's helper column, =СУММ(…), fills every unused template row with them).
 """
 
 from __future__ import annotations
@@ -472,7 +474,8 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     task_by_key = {t["id"].casefold(): k for k, t in enumerate(tasks)}
     columns: dict[str, int] = {}  # role → index in the row ("task:<k>" for tasks)
     personal: list[int] = []
-    ignored: list[int] = []  # extra and duplicate columns: not read, but their rows are data rows
+    ignored: list[int] = []  # duplicate columns: not read, but their rows are data rows
+    extra: list[int] = []  # extra columns, headed or not: their text makes a data row
     first_col = sheet.first_col
     for j, cell in enumerate(sheet.rows[hi]):
         if is_empty(cell):
@@ -507,7 +510,7 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
                 what = f"лишний столбец «{show(cell)}» не будет обработан"
                 how = "Удалите столбец, если он не нужен; заголовки заданий — как в шаблоне"
             add(addr, "column_extra", what, how)
-            ignored.append(j)
+            extra.append(j)
             continue
         if role in columns:
             if role not in ("number", "total", "mark"):
@@ -552,10 +555,13 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
             "Если это нужные сведения из шаблона, впишите заголовок столбца в ячейку "
             f"{letter}{hrow}; если нет — удалите данные из столбца {letter}",
         )
-        ignored.append(j)
+        extra.append(j)
     data_cols = [columns[r] for r in REQUIRED if r in columns]
     data_cols += [j for j in task_cols if j is not None] + personal + ignored
-    _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add)
+    # a row filled only in an extra column is a data row when that column holds text (a name,
+    # «перевёлся»: nothing is lost), not when it holds numbers — a school's helper column
+    # (=СУММ(…), a running count) fills every unused template row with them
+    _parse_rows(sheet, hi, columns, task_cols, (data_cols, extra), definition, out, add)
 
 
 def _unheaded_columns(sheet: Sheet, hi: int) -> dict[int, list[int]]:
@@ -588,15 +594,21 @@ def _cached(parser, *args):
     return parse
 
 
-def _row_is_empty(cells, data_cols) -> bool:
+def _row_is_empty(cells, data_cols, text_cols=()) -> bool:
+    """No value in `data_cols` and no text (other than a number as text) in `text_cols`."""
     for j in data_cols:
         v = cells[j]
         if v != "" and v is not None and not is_empty(v):
             return False
+    for j in text_cols:
+        v = cells[j]
+        if v.__class__ is str and not is_empty(v) and as_number(v) is None:
+            return False
     return True
 
 
-def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) -> None:
+def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -> None:
+    data_cols, text_cols = row_cols
     tasks = definition["tasks"]
     grade = definition["grade"]
     variants = list(definition["variants"])
@@ -639,7 +651,7 @@ def _parse_rows(sheet, hi, columns, task_cols, data_cols, definition, out, add) 
         cells = sheet.rows[i]
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        if _row_is_empty(cells, data_cols):
+        if _row_is_empty(cells, data_cols, text_cols):
             continue  # empty, or only №/Итого/Отметка filled (an unused template row)
         row = sheet.first_row + i
         out.rows_read += 1

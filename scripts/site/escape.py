@@ -15,8 +15,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import functools
+import hashlib
 import re
 import string
 import unicodedata

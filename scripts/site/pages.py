@@ -25,10 +25,9 @@ from markupsafe import Markup
 
 from scripts.common import item_flags
 from scripts.site import charts, downloads, suppress
-from scripts.templates import report_form
-from scripts.templates.school_template import safe_name
 from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
+from scripts.templates import report_form
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 
@@ -852,9 +851,7 @@ def report_form_jobs(site: Site, out: Path, per_job: int = 100) -> list[Callable
             folder.mkdir(parents=True, exist_ok=True)
             (folder / REPORT_FORM).write_bytes(data)
 
-    return [
-        functools.partial(job, codes[i : i + per_job]) for i in range(0, len(codes), per_job)
-    ]
+    return [functools.partial(job, codes[i : i + per_job]) for i in range(0, len(codes), per_job)]
 
 
 def published_report_forms(site: Site, only: set[str] | None = None) -> dict[str, bytes]:
@@ -877,11 +874,9 @@ def published_report_forms(site: Site, only: set[str] | None = None) -> dict[str
         for d in res["deficits"]
     ]
     region = downloads.blank(site.region, sup.region_reason)
-    files = report_form.build_reports(
+    return report_form.reports_by_code(
         site.a, site.th, municipalities, region, schools, deficits, res["recommendations"]
     )
-    codes = [m["municipality_code"] for m in municipalities]
-    return {code: files[f"{safe_name(code)}.xlsx"] for code in codes}
 
 
 def _risk_text(value, short: bool) -> MdSafe:

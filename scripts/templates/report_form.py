@@ -546,6 +546,22 @@ def build_reports(
     """`<municipality_code>.xlsx` → bytes for every municipality of municipalities.csv."""
     from scripts.templates.school_template import safe_name
 
+    forms = reports_by_code(
+        definition, thr, municipalities, region, schools, deficits, recommendations
+    )
+    return {f"{safe_name(code)}.xlsx": data for code, data in forms.items()}
+
+
+def reports_by_code(
+    definition: dict,
+    thr: dict,
+    municipalities: list[dict],
+    region: dict,
+    schools: list[dict],
+    deficits: list[dict],
+    recommendations: list[dict],
+) -> dict[str, bytes]:
+    """Municipality code → the bytes of its report form, for every municipality given."""
     # grouped once by municipality (not filtered per municipality: a country has 2 300 of them)
     school_mo = {s["school_code"]: s.get("municipality_code", "") for s in schools}
     schools_of: dict[str, list[dict]] = {}
@@ -569,7 +585,7 @@ def build_reports(
         mo_deficits = deficits_of.get(code, [])
         mo_recs = recs_of.get(code, [])
         with_recs = len(schools_with_recs.get(code, ()))
-        files[f"{safe_name(code)}.xlsx"] = build_report(
+        files[code] = build_report(
             definition, thr, mo, region, mo_schools, mo_deficits, mo_recs, with_recs
         )
     return files

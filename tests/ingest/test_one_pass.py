@@ -117,6 +117,25 @@ def test_column_without_header_is_warned_and_its_rows_counted(tmp_path, demo, re
     assert "(ячейки W9)" in message(res, "W")
 
 
+def test_helper_column_of_numbers_does_not_make_unused_rows_data_rows(tmp_path, demo, registry):
+    """A school's own column (a formula down every pre-numbered row, cached 0, or a number as
+    text) is warned and ignored; the unused template rows stay skipped and the file is accepted."""
+    # T = Итого, U = «Сумма (для себя)» (extra), V = no header
+    header = demo_header(demo) + ["Итого", "Сумма (для себя)", None]
+    blank = [None] * 18  # B..S
+    rows = [
+        [*demo_row(1, "s1", definition=demo), 19, 19, 1],  # row 4
+        [*demo_row(2, "s2", definition=demo), 19, 19, 2],  # row 5
+        [3, *blank, None, 0, 3],  # row 6: №, the helper's 0 and a count — skipped
+        [4, *blank, None, 0.0, "4"],  # row 7: the same, the count as text — skipped
+        [5, *blank, None, "", None],  # row 8: only № — skipped
+    ]
+    res = ingest(school_book(tmp_path / "h.xlsx", demo, rows, header=header), demo, registry)
+    assert found(res) == {(R, "U3", "warning", "column_extra"), (R, "V", "warning", "column_extra")}
+    assert res.status == "accepted"
+    assert (res.rows_read, res.rows_present, res.rows_absent) == (2, 2, 0)
+
+
 def test_column_without_header_left_of_the_table(tmp_path, demo, registry):
     """Table from column B (header B3), numbers typed in column A: a warning, file accepted."""
     header = [None, *demo_header(demo)]

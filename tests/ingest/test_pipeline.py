@@ -230,3 +230,31 @@ def test_manifest_json_format(raw, tmp_path):
     assert io.StringIO(Path(out["validation"]).read_text()).readline().strip() == (
         "file,school_code,sheet,cell,severity,code,message"
     )
+
+
+def test_rows_vs_registry_also_for_a_rejected_file_that_was_read(raw, tmp_path, demo):
+    """0301 expects 40 pupils. Its file has 3 rows, one with another grade's class: rejected, and
+    the school learns about the missing rows in the same round (one pass). A file of 0102 whose
+    table could not be read (no header row) gets no such warning: its error says enough."""
+    sub = raw / "submissions"
+    (sub / "b" / "0301.xlsx").unlink()
+    rows = [demo_row(1, "t1", definition=demo), demo_row(2, "t2", "5А", definition=demo)]
+    rows.append(demo_row(3, "t3", absent="+", definition=demo))
+    school_book(sub / "b" / "0301.xlsx", demo, rows, code="0301")
+    _, out = run(raw, tmp_path / "out")
+    found = {(v["file"], v["code"]) for v in read(out["validation"])}
+    assert ("submissions/b/0301.xlsx", "class_other_grade") in found
+    assert ("submissions/b/0301.xlsx", "rows_vs_registry") in found
+    message = next(
+        v["message"]
+        for v in read(out["validation"])
+        if v["file"] == "submissions/b/0301.xlsx" and v["code"] == "rows_vs_registry"
+    )
+    assert "в таблице 3 участников" in message and "обучающихся 40" in message
+
+    empty = pipeline.FileResult("x.xlsx", "0" * 64, 1, status="rejected", school_code="0301")
+    empty.known = True  # its code was read, its table was not (rows_read 0)
+    registry = [{"school_code": "0301", "expected_students": 40, "school_name": "Школа № 3",
+                 "municipality_code": "02", "municipality": "Вичугский район"}]  # fmt: skip
+    outcome = pipeline.combine([empty], registry, 10)
+    assert not any(p.code == "rows_vs_registry" for p in outcome.problems)

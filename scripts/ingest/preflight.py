@@ -85,6 +85,9 @@ class Findings:
     external_links: bool = False
     macros: bool = False
     sheets: dict[str, SheetFindings] = field(default_factory=dict)
+    # the sheets that are not read (instructions, a school's own): their real extent only, so the
+    # size limits hold for every sheet of the workbook (SPEC §4), not just the two read ones
+    other_sheets: dict[str, SheetFindings] = field(default_factory=dict)
 
 
 def _col_index(letters: bytes) -> int:
@@ -385,13 +388,20 @@ def inspect_zip(zf: zipfile.ZipFile, kind: str, limits: dict, wanted=None) -> Fi
         findings.external_links = findings.external_links or external
     # 2. sheets: the wanted ones in full, the others for a DTD only
     by_part = {v: k for k, v in sheet_parts.items() if wanted is None or wanted(k)}
+    other_parts = {v: k for k, v in sheet_parts.items() if v not in by_part}
     max_cells = int(_limit(limits, "max_cells"))
     for info in infos:
         if not info.filename.lower().startswith("xl/worksheets/") or not _is_xml(info.filename):
             continue
         name = by_part.get(info.filename)
         if name is None:
-            _scan_plain(zf, info, findings, "")
+            other = other_parts.get(info.filename)
+            if other is None:
+                _scan_plain(zf, info, findings, "")  # not a sheet of the workbook: DTD only
+            else:
+                sheet = SheetFindings()
+                _scan_sheet(zf, info, sheet, max_cells, other)
+                findings.other_sheets[other] = sheet
             continue
         sheet = SheetFindings(hidden_sheet=name in hidden_sheets)
         _scan_sheet(zf, info, sheet, max_cells, name)

@@ -357,6 +357,14 @@ def read_workbook(
             raise
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
             raise _unreadable(exc) from None
+    for name, seen in findings.other_sheets.items():  # a sheet that is not read: its size only
+        if seen.cells:
+            _check_size(
+                name,
+                seen.last_row - seen.first_row + 1,
+                seen.last_col - seen.first_col + 1,
+                limits,
+            )
     try:
         workbook = _read_calamine(data, kind, limits, wanted, findings)
     except ReadError as err:

@@ -165,3 +165,24 @@ def test_read_error_is_exception():
     with pytest.raises(ReadError) as exc:
         read_workbook(b"", LIMITS)
     assert exc.value.code == "file_unreadable"
+
+
+def test_sheet_limits_hold_for_a_sheet_that_is_not_read(tmp_path, demo, registry):
+    """SPEC §4: a sheet over the limits is rejected — also a third sheet the pipeline never reads
+    (its real extent from the pre-flight; its values are not loaded)."""
+    import openpyxl
+
+    good = valid_xlsx(tmp_path, demo)
+    wb = openpyxl.load_workbook(io.BytesIO(good))
+    width = max(ws.max_column for ws in wb.worksheets)  # the read sheets are within the limit
+    extra = wb.create_sheet("Для себя")
+    extra.cell(row=1, column=1, value="заметки")
+    extra.cell(row=3, column=width + 5, value=1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    limits = {**LIMITS, "max_columns": width + 2}
+    res = process_bytes(good, "submissions/f.xlsx", demo, registry, limits)
+    assert res.status == "accepted"  # the same limit, without the extra sheet
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, limits)
+    assert [p.code for p in res.problems] == ["sheet_too_large"]
+    assert "«Для себя»" in res.problems[0].message

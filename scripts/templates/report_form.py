@@ -534,21 +534,12 @@ def _recs_sheet(wb, fmt, recommendations) -> None:
     _finish(ws, 2)
 
 
-def build_reports(
-    definition: dict,
-    thr: dict,
-    municipalities: list[dict],
-    region: dict,
-    schools: list[dict],
-    deficits: list[dict],
-    recommendations: list[dict],
-) -> dict[str, bytes]:
-    """`<municipality_code>.xlsx` → bytes for every municipality of municipalities.csv."""
+def build_reports(*args, **kwargs) -> dict[str, bytes]:
+    """`<municipality_code>.xlsx` → bytes for every municipality: `reports_by_code` (same
+    arguments) keyed by file name."""
     from scripts.templates.school_template import safe_name
 
-    forms = reports_by_code(
-        definition, thr, municipalities, region, schools, deficits, recommendations
-    )
+    forms = reports_by_code(*args, **kwargs)
     return {f"{safe_name(code)}.xlsx": data for code, data in forms.items()}
 
 

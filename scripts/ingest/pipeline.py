@@ -227,7 +227,7 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
         expected = registry[r.school_code].get("expected_students")
         if expected is None:
             continue
-        rows = r.rows_present + r.rows_absent if r.status == "accepted" else r.rows_read
+        rows = r.rows_read  # in an accepted file: present + absent
         if abs(rows - expected) > expected * tolerance_pct / 100:
             r.problems.append(
                 problem(

@@ -41,6 +41,8 @@ rule ingest_batch:
         fingerprint=batch_fingerprint,
         limits=config.get("limits", {}),
         code_version=CODE_VERSION,
+        # the batch's last readings: a re-run reads only the files that changed
+        cache="build/{assessment}/ingest-cache/batch-{batch}.pickle",
     script:
         "../scripts/ingest/run_batch.py"
 

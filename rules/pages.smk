@@ -34,5 +34,7 @@ rule pages:
     params:
         definition=assessment_definition,
         thresholds=assessment_thresholds,
+        # the page templates compiled once, not in every run (checked against their source)
+        jinja_cache="build/jinja-cache",
     script:
         "../scripts/site/run_pages.py"

@@ -31,6 +31,7 @@ import os
 import posixpath
 import re
 
+import jinja2
 from mkdocs.structure.files import InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
@@ -153,7 +154,12 @@ def on_config(config):
 
 def on_env(env, config, files):
     """Only the pages this build renders and its own files are written (after every page was
-    read, so the nav and the links are those of the whole site)."""
+    read, so the nav and the links are those of the whole site). With SITE_JINJA_CACHE (a
+    folder) the theme's templates are compiled once, not in every build (≈ 0.3 s per build; the
+    cache checks each template's source, so a new theme version compiles again)."""
+    if os.environ.get("SITE_JINJA_CACHE"):
+        os.makedirs(os.environ["SITE_JINJA_CACHE"], exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(os.environ["SITE_JINJA_CACHE"])
     if _RAW:
         pages = [
             [f.src_uri, f.url, f.dest_uri] for f in files.documentation_pages() if _own(f.src_uri)

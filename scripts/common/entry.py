@@ -13,6 +13,7 @@ the log to snakemake.log[0] as well as the terminal and turns a `StageError` int
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
@@ -32,10 +33,24 @@ def run(smk, main) -> None:
     log_path = smk.log[0] if len(smk.log) else None
     log = setup_logging(log_path)
     try:
-        main(smk)
+        _profiled(smk, main)
     except StageError as exc:
         log.error("Ошибка: %s", exc)
         sys.exit(1)
     except Exception:
         log.exception("Внутренняя ошибка стадии (сообщите разработчикам, лог: %s)", log_path)
         sys.exit(1)
+
+
+def _profiled(smk, main) -> None:
+    """`STAGE_PROFILE=<folder>`: each job's cProfile to <folder>/<rule>-<wildcards>.prof
+    (developers' tool, docs/performance.md); otherwise just `main(smk)`."""
+    folder = os.environ.get("STAGE_PROFILE")
+    if not folder:
+        main(smk)
+        return
+    import cProfile
+
+    label = "-".join([smk.rule, *map(str, smk.wildcards)]).replace("/", "_")
+    os.makedirs(folder, exist_ok=True)
+    cProfile.runctx("main(smk)", {}, {"main": main, "smk": smk}, f"{folder}/{label}.prof")

@@ -16,7 +16,7 @@ from scripts.common import entry
 from scripts.common.config import load_assessment, load_defaults, task_ids
 from scripts.common.csvio import write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
-from scripts.ingest import accounting, batches, feedback
+from scripts.ingest import accounting, batches, feedback, reuse
 from scripts.ingest.pipeline import combine, list_submissions, process_all
 from scripts.ingest.registry import COLUMNS as REGISTRY_COLUMNS
 from scripts.ingest.registry import load_registry
@@ -71,19 +71,36 @@ def parse_batch(
     jobs: int = 1,
     registry_rows: list[dict] | None = None,
     definition: dict | None = None,
+    cache: str | None = None,
+    code_sha: str = "",
 ) -> list:
     """One batch of submitted files (paths relative to raw/<id>/) → their FileResults, each
     file read in an isolated worker; the rules across files wait for `run_ingest`.
     `registry_rows`: the registry as parsed once (rule `registry`), else read here;
-    `definition`: the definition as validated by the workflow, else read here."""
+    `definition`: the definition as validated by the workflow, else read here;
+    `cache`: the batch's kept readings (scripts/ingest/reuse.py): unchanged files are not read
+    again when the definition, registry, limits and code (`code_sha`) are the same."""
     definition = definition or load_assessment(definition_path)
     rows = registry_rows if registry_rows is not None else load_registry(registry_path)
     registry = {r["school_code"]: r for r in rows}
     raw_dir = Path(registry_path).parent
     items = list_submissions(raw_dir, [str(raw_dir / f) for f in files])
-    return process_all(
-        items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
-    )
+    if cache is None:
+        return process_all(
+            items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
+        )
+    key = reuse.context_key(definition, rows, limits, code_sha)
+    results, todo = reuse.split(cache, key, items)
+    read = process_all(
+        [items[i] for i in todo], definition, registry, limits, jobs=jobs,
+        progress=_progress(len(todo)),
+    )  # fmt: skip
+    results.update(zip(todo, read, strict=True))
+    results = [results[i] for i in range(len(items))]
+    reuse.store(cache, key, results)
+    log.info("Файлов прочитано %d, взято из прошлого прочтения без изменений %d",
+             len(todo), len(items) - len(todo))  # fmt: skip
+    return results
 
 
 def run_ingest(

@@ -15,6 +15,8 @@ def main(smk) -> None:
         jobs=int(getattr(smk, "threads", 1) or 1),
         registry_rows=batches.read_results([smk.input.parsed_registry]),  # rule registry
         definition=dict(smk.params.definition),  # validated by the workflow
+        cache=str(smk.params.cache),
+        code_sha=str(smk.params.code_version),
     )
     batches.write_results(str(smk.output[0]), results)
     entry.setup_logging(None).info(

@@ -5,9 +5,11 @@ import os
 import time
 from pathlib import Path
 
+import jinja2
+
 from scripts.common import entry
 from scripts.site.load import read_results
-from scripts.site.pages import Site, build_pages
+from scripts.site.pages import ENV, Site, build_pages
 
 
 def main(smk) -> None:
@@ -15,6 +17,9 @@ def main(smk) -> None:
     t0 = time.perf_counter()
     if smk.threads < 2:  # the downloads are written by a forked second process only with 2 threads
         os.environ["SITE_PAGES_FORK"] = "0"
+    if smk.params.get("jinja_cache"):
+        Path(smk.params.jinja_cache).mkdir(parents=True, exist_ok=True)
+        ENV.bytecode_cache = jinja2.FileSystemBytecodeCache(smk.params.jinja_cache)
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(res, smk.params.definition, smk.params.thresholds)
     stats = build_pages(site, Path(smk.output[0]))

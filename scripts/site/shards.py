@@ -35,6 +35,7 @@ from scripts.common.entry import StageError
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = ROOT / "site_templates" / "hooks.py"
 SEARCH_INDEX = "search/search_index.json"
+JINJA_CACHE = "jinja"  # in the page cache: the theme's compiled templates, shared by the shards
 log = logging.getLogger("stage")
 
 
@@ -212,9 +213,11 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         shutil.rmtree(raw, ignore_errors=True)
 
 
-def _mkdocs(work, spec, out, epoch, tree, render=None, raw=None) -> None:
+def _mkdocs(work, spec, out, epoch, tree, render=None, raw=None, jinja_cache=None) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
            "SITE_SHARD": str(spec.resolve())}  # fmt: skip
+    if jinja_cache is not None:
+        env["SITE_JINJA_CACHE"] = str(Path(jinja_cache).resolve())
     if raw is not None:
         raw.mkdir(parents=True)
         env["SITE_RAW"] = str(raw.resolve())
@@ -263,7 +266,7 @@ def _build_cached(work, spec, out, kept, epoch, tree, raw, keys, label) -> bool:
             _replace(tree / src, out / dest)
         (raw / "raw").mkdir(parents=True)
     else:
-        _mkdocs(work, spec, out, epoch, tree, render, raw)
+        _mkdocs(work, spec, out, epoch, tree, render, raw, kept.parent / JINJA_CACHE)
         info = json.loads((raw / "pages.json").read_text(encoding="utf-8"))
     fresh = set(texts) if render is None else set(render)
     bad = []

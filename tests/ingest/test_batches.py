@@ -80,3 +80,85 @@ def test_batched_results_equal_one_job(tmp_path: Path):
     assert len(pickles) == 4
     assert len(written["one"]) > 6  # five files + feedback workbooks
     assert written["one"] == written["batched"]
+
+
+def _record(res) -> tuple:
+    """A FileResult without the isolated pool's own measurements (time, memory)."""
+    return (res.file, res.sha256, res.status, res.school_code, res.problems, res.students,
+            res.rows_read, res.rows_present, res.rows_absent)  # fmt: skip
+
+
+def test_batch_cache_reads_only_changed_files(tmp_path: Path, monkeypatch):
+    """A re-run of a batch reads only the files whose bytes changed; everything else that decides
+    a file's result (here: the limits) invalidates the whole cache; the results equal a reading
+    without the cache."""
+    import shutil
+
+    from scripts.ingest import main as ingest_main
+
+    root = Path(__file__).resolve().parents[2]
+    demo = root / "raw" / "math4-2021"
+    raw = tmp_path / "raw"
+    (raw / "submissions").mkdir(parents=True)
+    shutil.copy(demo / "registry.csv", raw / "registry.csv")
+    files = batches.submission_files(demo)[:6]
+    for f in files:
+        (raw / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(demo / f, raw / f)
+    limits = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
+    common = {
+        "definition_path": str(root / "config" / "assessments" / "math4-2021.yaml"),
+        "registry_path": str(raw / "registry.csv"),
+        "files": files,
+    }
+    read = []
+    real = ingest_main.process_all
+
+    def spy(items, *args, **kwargs):
+        read.append(sorted(f for _p, f in items))
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_main, "process_all", spy)
+    cache = tmp_path / "cache" / "batch-0.pickle"
+    first = parse_batch(**common, limits=limits, cache=str(cache), code_sha="c1")
+    again = parse_batch(**common, limits=limits, cache=str(cache), code_sha="c1")
+    assert read == [sorted(files), []]
+    assert [_record(r) for r in again] == [_record(r) for r in first]
+
+    # one workbook replaced by another school's bytes: only it is read, and it now differs
+    (raw / files[2]).write_bytes((demo / files[5]).read_bytes())
+    changed = parse_batch(**common, limits=limits, cache=str(cache), code_sha="c1")
+    assert read[2] == [files[2]]
+    fresh = parse_batch(**common, limits=limits)  # no cache: every file read
+    assert read[3] == sorted(files)
+    assert [_record(r) for r in changed] == [_record(r) for r in fresh]
+    assert _record(changed[2]) != _record(first[2])
+
+    # other limits or other code: every file read again
+    parse_batch(**common, limits={**limits, "max_rows": 99_999}, cache=str(cache), code_sha="c1")
+    parse_batch(**common, limits={**limits, "max_rows": 99_999}, cache=str(cache), code_sha="c2")
+    assert read[4:] == [sorted(files), sorted(files)]
+
+
+def test_batch_cache_never_keeps_what_the_machine_decided(tmp_path: Path):
+    """A timeout or the memory cap depends on the load, not the file: read again next time."""
+    from scripts.ingest import reuse
+    from scripts.ingest.pipeline import FileResult
+    from scripts.ingest.validate import problem
+
+    paths = []
+    for name in ("a.xlsx", "b.xlsx"):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(name.encode())
+    items = [(str(p), f"submissions/{p.name}") for p in paths]
+    digests = [reuse.sha256_file(p)[0] for p in paths]
+    slow = FileResult(items[0][1], digests[0], 6)
+    slow.problems.append(problem(items[0][1], "", "", "", "read_timeout", "долго"))
+    fine = FileResult(items[1][1], digests[1], 6, status="accepted")
+    cache = tmp_path / "c.pickle"
+    reuse.store(cache, "k", [slow, fine])
+    reused, todo = reuse.split(cache, "k", items)
+    assert todo == [0] and list(reused) == [1] and reused[1].status == "accepted"
+    assert reuse.split(cache, "other", items) == ({}, [0, 1])
+    cache.write_bytes(b"not a pickle")
+    assert reuse.split(cache, "k", items) == ({}, [0, 1])

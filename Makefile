@@ -7,12 +7,21 @@ CORES ?= all
 # --rerun-incomplete: a run that was killed left half-written outputs; redo those jobs.
 SMK_FLAGS ?= --quiet rules host --rerun-incomplete
 
-.PHONY: site results test lint format serve templates diff bench unlock clean
+.PHONY: site results test lint format serve templates diff bench cluster unlock clean
 
-$(STAMP): requirements.lock
+# The SLURM plugins go to $(VENV)/cluster, not the venv: Snakemake imports every executor plugin
+# it can see at start, and this one costs 0.25 s per run (scripts/common/lockfile.py).
+$(STAMP): requirements.lock scripts/common/lockfile.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python scripts/common/lockfile.py requirements.lock local > $(VENV)/local.lock
+	$(BIN)/python scripts/common/lockfile.py requirements.lock cluster > $(VENV)/cluster.lock
+	$(BIN)/python -m pip uninstall --quiet --yes snakemake-executor-plugin-slurm \
+		snakemake-executor-plugin-slurm-jobstep 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/local.lock
+	rm -rf $(VENV)/cluster
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --target $(VENV)/cluster \
+		-r $(VENV)/cluster.lock
 	touch $(STAMP)
 
 site: $(STAMP)
@@ -46,6 +55,10 @@ test: $(STAMP) lint
 
 bench: $(STAMP)  # make bench [SCALE=region|10x|100x|country]: measure, then rewrite docs/performance.md
 	$(BIN)/python -m bench.run --scale $(or $(SCALE),region) --report
+
+cluster: $(STAMP)  # make cluster [TARGET=results]: the workflow on SLURM (docs/cluster.md)
+	PYTHONPATH=$(CURDIR)/$(VENV)/cluster$(if $(PYTHONPATH),:$(PYTHONPATH)) \
+		$(BIN)/snakemake --profile profiles/slurm $(TARGET)
 
 unlock: $(STAMP)
 	$(BIN)/snakemake --unlock

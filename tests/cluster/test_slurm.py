@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import filecmp
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -96,7 +97,13 @@ def run_on_slurm(root: Path) -> subprocess.CompletedProcess:
         "8",
         "--slurm-keep-successful-logs",
     ]
-    return subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=SLURM_RUN_TIMEOUT)
+    # the SLURM plugins are installed apart from the venv (Makefile, scripts/common/lockfile.py)
+    plugins = Path(sys.executable).parents[1] / "cluster"
+    assert (plugins / "snakemake_executor_plugin_slurm").is_dir(), f"{plugins}: run make"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    return subprocess.run(
+        cmd, cwd=root, env=env, capture_output=True, text=True, timeout=SLURM_RUN_TIMEOUT
+    )
 
 
 def job_report(root: Path, log_offset: int, proc_out: str) -> str:

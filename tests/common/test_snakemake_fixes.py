@@ -34,3 +34,32 @@ def test_the_timer_still_wakes_the_scheduler_but_is_a_daemon(monkeypatch):
     job_scheduler.JobScheduler._schedule_reevalutation(fake, 0.01)
     assert len(started) == 1 and started[0].daemon
     assert fake._open_jobs.acquire(timeout=5)  # it fired: the scheduler is woken as before
+
+
+def test_params_are_compared_without_importing_pandas():
+    """The patched check gives the original's answers (a DataFrame hashed, other values as
+    before) and, in a process that has not imported pandas, does not import it."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+    from snakemake import persistence
+
+    from scripts.common import snakemake_fixes
+
+    original = persistence.PersistenceBase._serialize_param_pandas
+    frame = pd.DataFrame({"a": [1, 2]})
+    for value in (frame, frame["a"], [1, "x"], {"k": 2.5}, "text"):
+        fake = type("P", (), {"_serialize_param_builtin": lambda self, v: ("builtin", repr(v))})()
+        assert snakemake_fixes._serialize_param_pandas(fake, value) == original(fake, value)
+    code = (
+        "import sys\n"
+        "from snakemake import persistence\n"
+        "from scripts.common.snakemake_fixes import params_without_pandas\n"
+        "assert params_without_pandas()\n"
+        "fake = type('P', (), {'_serialize_param_builtin': lambda self, v: repr(v)})()\n"
+        "print(persistence.PersistenceBase._serialize_param_pandas(fake, {'k': 1}))\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["{'k':", "1}", "False"]

@@ -1,0 +1,60 @@
+"""The lock split into the local install and the SLURM plugins (scripts/common/lockfile.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripts.common import lockfile
+
+LOCK = """#
+# pip-compile header
+#
+--find-links /opt/wheels
+
+pandas==3.1.1 \\
+    --hash=sha256:aa
+    # via -r requirements.in
+snakemake-executor-plugin-slurm==2.8.0 \\
+    --hash=sha256:bb \\
+    --hash=sha256:cc
+    # via -r requirements.in
+snakemake_executor_plugin.slurm-jobstep==0.6.1 \\
+    --hash=sha256:dd
+    # via snakemake-executor-plugin-slurm
+tqdm==4.70.1 \\
+    --hash=sha256:ee
+"""
+HEAD = "#\n# pip-compile header\n#\n--find-links /opt/wheels\n\n"
+
+
+def test_split_by_hand():
+    local = lockfile.split(LOCK, set(lockfile.CLUSTER_PACKAGES), keep=False)
+    cluster = lockfile.split(LOCK, set(lockfile.CLUSTER_PACKAGES), keep=True)
+    assert local == HEAD + (
+        "pandas==3.1.1 \\\n    --hash=sha256:aa\n    # via -r requirements.in\n"
+        "tqdm==4.70.1 \\\n    --hash=sha256:ee\n"
+    )
+    assert cluster == HEAD + (
+        "snakemake-executor-plugin-slurm==2.8.0 \\\n    --hash=sha256:bb \\\n"
+        "    --hash=sha256:cc\n    # via -r requirements.in\n"
+        "snakemake_executor_plugin.slurm-jobstep==0.6.1 \\\n    --hash=sha256:dd\n"
+        "    # via snakemake-executor-plugin-slurm\n"
+    )
+
+
+def test_the_real_lock_loses_no_package():
+    text = (Path(__file__).resolve().parents[2] / "requirements.lock").read_text()
+    pins = [ln.split("==")[0] for ln in text.splitlines() if lockfile._PIN.match(ln)]
+    local = lockfile.split(text, set(lockfile.CLUSTER_PACKAGES), keep=False)
+    cluster = lockfile.split(text, set(lockfile.CLUSTER_PACKAGES), keep=True)
+    parts = [ln.split("==")[0] for p in (local, cluster) for ln in p.splitlines()]
+    assert sorted(p for p in parts if p in pins) == sorted(pins)
+    assert sorted(ln.split("==")[0] for ln in cluster.splitlines() if "==" in ln) == sorted(
+        lockfile.CLUSTER_PACKAGES
+    )
+    # every line is in exactly one part, except the options before the first package (in both)
+    head = text[: text.index("\n" + pins[0]) + 1]
+    assert local.startswith(head) and cluster.startswith(head)
+    assert sorted(local[len(head) :].splitlines() + cluster[len(head) :].splitlines()) == sorted(
+        text[len(head) :].splitlines()
+    )

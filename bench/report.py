@@ -112,6 +112,8 @@ def measured(runs: dict[str, dict]) -> str:
         rule,
         _row("cold end to end, wall s (the whole `snakemake` command)", runs, lambda r: fmt(r["cold"]["wall_s"])),
         _row("peak RSS of the whole process tree, MiB", runs, lambda r: fmt(r["cold"]["tree_peak_mib"], 0)),
+        _row("… its peak PSS (shared pages counted once), MiB", runs, lambda r: fmt(r["cold"].get("tree_peak_pss_mib"), 0)),
+        _row("peak PSS of the `pages` job (both its processes), MiB", runs, lambda r: fmt(r["cold"].get("job_peak_pss_mib", {}).get("run_pages"), 0)),
         _row("re-run, nothing changed, s", runs, lambda r: fmt(r["nothing_changed"]["wall_s"])),
         _row("re-run after one corrected workbook, s", runs, lambda r: fmt(r["one_corrected"]["wall_s"])),
         _row("… as % of cold", runs, lambda r: fmt(ratio(r), 0)),

@@ -96,8 +96,12 @@ def clean(root: Path) -> None:
 
 
 class Sampler(threading.Thread):
-    """Peak RSS of the whole Snakemake process tree (every job's processes summed), sampled every
-    `interval` s (Snakemake's own per-job max_rss samples only every 30 s after the first 30 s)."""
+    """Peak memory of the whole Snakemake process tree (every job's processes summed), sampled
+    every `interval` s (Snakemake's own per-job max_rss samples only every 30 s after the first
+    30 s). Two sums: RSS, as Snakemake's benchmark files count it, and PSS (each page shared by n
+    processes counted 1/n: the `pages` job forks a second process that shares the first one's
+    tables, so its RSS sum counts them twice); PSS also per job (a direct child of Snakemake,
+    named by its script)."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
@@ -105,19 +109,46 @@ class Sampler(threading.Thread):
         self.interval = interval
         self.stop = threading.Event()
         self.total_peak = 0.0
+        self.pss_peak = 0.0
+        self.job_pss_peak: dict[str, float] = {}
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                tree = [self.root, *self.root.children(recursive=True)]
+                jobs = self.root.children()
             except psutil.Error:
                 break
-            total = 0
-            for proc in tree:
-                with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
+            total, pss = self._measure([self.root])
+            for job in jobs:
+                try:
+                    tree = [job, *job.children(recursive=True)]
+                    name = _job_name(job.cmdline())
+                except psutil.Error:
+                    continue
+                rss, job_pss = self._measure(tree)
+                total, pss = total + rss, pss + job_pss
+                self.job_pss_peak[name] = max(self.job_pss_peak.get(name, 0.0), job_pss)
             self.total_peak = max(self.total_peak, total)
+            self.pss_peak = max(self.pss_peak, pss)
             self.stop.wait(self.interval)
+
+    @staticmethod
+    def _measure(procs) -> tuple[int, int]:
+        rss = pss = 0
+        for proc in procs:
+            with contextlib.suppress(psutil.Error):
+                full = proc.memory_full_info()  # /proc/<pid>/smaps_rollup
+                rss, pss = rss + full.rss, pss + full.pss
+        return rss, pss
+
+
+def _job_name(cmdline: list[str]) -> str:
+    """The script a job runs, from Snakemake's copy .snakemake/scripts/tmpXXXX.<name>.py: run_pages,
+    run_site, run_batch… (the ingest and analyse stages' are both `main`)."""
+    for arg in cmdline:
+        if arg.endswith(".py"):
+            return Path(arg).stem.split(".")[-1]
+    return Path(cmdline[0]).name if cmdline else "?"
 
 
 def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
@@ -155,6 +186,10 @@ def snakemake(root: Path, tgts: list[str], log_name: str) -> dict:
         ],
         "nothing_to_do": "Nothing to be done" in text,
         "tree_peak_mib": round(sampler.total_peak / 2**20, 1),
+        "tree_peak_pss_mib": round(sampler.pss_peak / 2**20, 1),
+        "job_peak_pss_mib": {
+            k: round(v / 2**20, 1) for k, v in sorted(sampler.job_pss_peak.items())
+        },
         "started": started,
         "log_tail": "" if rc == 0 else text[-3000:],
     }

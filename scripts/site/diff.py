@@ -17,6 +17,7 @@ import sys
 from operator import itemgetter
 from pathlib import Path
 
+from scripts.common import labels
 from scripts.common.csvio import read_csv
 from scripts.site.escape import MdSafe, md_text
 
@@ -68,9 +69,21 @@ def _rows(folder: Path | None, name: str, keys: list[str]) -> dict:
 
 
 def _flag(col: str, value: str) -> str:
+    """A classification as readers know it: statuses and rule ids in Russian (SPEC §1)."""
     if col in YES_NO:
         return {"1": "да", "0": "нет"}.get(value, value or "—")
+    if col == "status":
+        return labels.STATUS_SHORT.get(value, value) or "—"
+    if col in ("risk_reasons", "objectivity_flags"):
+        return labels.rules(value) or "—"
+    if col == "suppressed":
+        return "да" if value else "нет"
     return value or "—"
+
+
+def column_label(col: str) -> str:
+    """The Russian name of a published number's column (the machine name if it has none)."""
+    return labels.COLUMNS.get(col, col)
 
 
 def _flag_changes(o: dict, n: dict, flags) -> str:
@@ -177,7 +190,8 @@ def render_text(rep: dict, title: str = "") -> str:
         if n["who"] != group:
             group = n["who"]
             lines.append(f"  {_who(n)}")
-        what = f"{n['row']}: {n['column']}" if n["row"] else n["column"]
+        col = column_label(n["column"])
+        what = f"{n['row']}: {col}" if n["row"] else col
         lines.append(f"    {what}: {n['old'] or '—'} → {n['new'] or '—'}")
     return "\n".join(lines) + "\n"
 
@@ -221,7 +235,7 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
     out.append("## Показатели\n")
     if rep["numbers"]:
         out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
-        out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(n['column'])} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
+        out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
                 for n in rep["numbers"][:LIMIT]]  # fmt: skip
         if len(rep["numbers"]) > LIMIT:
             out.append(

@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from scripts.common import item_flags
+from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
 from scripts.site import charts, downloads, suppress
 from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
@@ -39,18 +40,19 @@ STATUS = {
     "rejected": "файл отклонён: в нём есть ошибки (см. «Качество данных»)",
     "missing": "файл с результатами не поступил",
 }
-STATUS_SHORT = {"accepted": "принята", "rejected": "отклонена", "missing": "нет файла"}
-RULES = {
-    "below_basic_pct": "доля участников ниже базового уровня, %",
-    "basic_tasks_pct": "выполнение заданий базового уровня, %",
-    "schools_in_risk_pct": "доля школ в зоне риска среди классифицированных, %",
-    "too_few": "участников слишком мало для классификации",
-    "advanced_over_basic": "задания повышенного уровня выполнены намного лучше, чем в регионе, "
-    "а базового — не лучше региона",
-    "threshold_peak": "необычно много участников ровно на пороге базового уровня",
-    "identical_answers": "много участников с одинаковым набором баллов по заданиям",
+# The second condition of a two-part rule (reasons.csv value2/threshold2): what it measures
+# and, where the threshold is not a setting, what it is.
+SECOND_CONDITION = {
+    "advanced_over_basic": ("выполнение заданий базового уровня, %", " в регионе"),
+    "threshold_peak": ("во сколько раз эта доля больше, чем в регионе", ""),
+    "identical_answers": ("их доля среди участников, %", ""),
 }
-CRITERIA = {"below_norm": "ниже нормы выполнения", "below_region": "намного ниже региона"}
+FIRST_CONDITION = {  # a two-part rule's first value, where the rule's name does not say it
+    "advanced_over_basic": "выполнение заданий повышенного уровня выше регионального, п. п.",
+    "threshold_peak": "доля участников ровно на пороге базового уровня, %",
+    "identical_answers": "участников с одинаковым набором баллов",
+}
+COMPARISON = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
 AUDIENCE = {
     "teachers": "Учителям",
     "administration": "Администрации школы",
@@ -291,15 +293,28 @@ class Site:
         ]
 
     def reason_rows(self, scope: str, code: str, kind: str, hidden: bool) -> list[dict]:
+        """A group's reasons, each with `text`: the rule, its value against its threshold and,
+        for a two-part rule, the second condition too (SPEC §5.1: a page says why)."""
         out = []
         for r in self.reasons.get((scope, code), []):
             if r["kind"] != kind:
                 continue
-            value = HIDDEN if hidden and r["rule"] != "too_few" else num(r["value"])
-            out.append(
-                {"rule": r["rule"], "label": RULES.get(r["rule"], r["rule"]), "value": value,
-                 "comparison": r.get("comparison", ""), "threshold": num(r["threshold"])}
-            )  # fmt: skip
+            rule = r["rule"]
+            shown = not hidden or rule == "too_few"
+            value = num(r["value"]) if shown else HIDDEN
+            label = RULES.get(rule, rule)
+            parts = [_condition(FIRST_CONDITION.get(rule, label), value, r.get("comparison"),
+                                num(r["threshold"]))]  # fmt: skip
+            if r.get("value2") not in (None, "") and rule in SECOND_CONDITION:
+                what, where = SECOND_CONDITION[rule]
+                value2 = num(r["value2"]) if shown else HIDDEN
+                parts.append(
+                    _condition(what, value2, r.get("comparison2"), num(r["threshold2"]), where)
+                )
+            text = "; ".join(parts)
+            if rule in FIRST_CONDITION:  # the rule's name, then what its conditions measured
+                text = f"{md_text(label)} — {text}"
+            out.append({"rule": rule, "label": label, "value": value, "text": MdSafe(text)})
         return out
 
     def recommendations(self, scope: str, code: str) -> list[dict]:
@@ -364,6 +379,12 @@ class Site:
             marks.append({"total": int(low), "label": f"«{m}»"})
         table = [[num(r["total"]), num(r["students"])] for r in rows]
         return table, values, marks
+
+
+def _condition(what: str, value, comparison, threshold, where: str = "") -> str:
+    """«доля …, %: 35,0 (≥ 25,0)» — Markdown-safe (the value and threshold are already)."""
+    cmp = COMPARISON.get(comparison or "", md_text(comparison or ""))
+    return f"{md_text(what)}: {value} ({cmp} {threshold}{md_text(where)})"
 
 
 def _level_counts(res: Results) -> dict:
@@ -700,7 +721,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         rs = site.reason_rows("school", s["school_code"], "risk", sh)
         risk_school_rows.append(
             [site.mun_link(s["municipality_code"], 1), site.school_link(s["school_code"], 1),
-             MdSafe("; ".join(f"{md_text(r['label'])} {r['value']} {md_text(r['comparison'])} {r['threshold']}" for r in rs) or "—")]
+             MdSafe("; ".join(r["text"] for r in rs) or "—")]
         )  # fmt: skip
     put(
         "risk/index.md",
@@ -728,7 +749,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         rs = site.reason_rows("school", s["school_code"], "objectivity", sh)
         obj_rows.append(
             [site.mun_link(s["municipality_code"], 1), site.school_link(s["school_code"], 1),
-             MdSafe("; ".join(f"{md_text(r['label'])} ({r['value']} {md_text(r['comparison'])} {r['threshold']})" for r in rs) or "—")]
+             MdSafe("; ".join(r["text"] for r in rs) or "—")]
         )  # fmt: skip
     put("objectivity/index.md", render("objectivity.md.j2", **common, th=site.th, rows=obj_rows))
     val_rows = [

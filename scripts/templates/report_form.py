@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 
+from scripts.common.labels import CRITERIA, RULES
 from scripts.common.numfmt import round_half_up
 from scripts.templates.school_template import doc_date, text_workbook
 
@@ -55,10 +56,6 @@ AUDIENCES = {
     "municipality": "муниципалитету",
 }
 LEVELS = {"basic": "базовый", "advanced": "повышенный"}
-CRITERIA = {
-    "below_norm": "ниже нормы выполнения",
-    "below_region": "ниже региона",
-}
 
 
 # --- wording --------------------------------------------------------------------------------------
@@ -522,13 +519,14 @@ def _deficits_sheet(wb, fmt, definition, deficits) -> None:
 def _recs_sheet(wb, fmt, recommendations) -> None:
     ws = wb.add_worksheet(SHEET_RECS)
     ws.write_string(0, 0, "Рекомендации ЦОКО муниципалитету", fmt["title"])
-    _table(ws, fmt, 2, [("Адресат", 18), ("Тема", 14), ("Рекомендация", 100)])
+    _table(ws, fmt, 2, [("Адресат", 18), ("Тема", 30), ("Рекомендация", 100)])
     for i, r in enumerate(recommendations, start=3):
         audience = AUDIENCES.get(r.get("audience", ""), r.get("audience", ""))
         ws.write_string(i, 0, audience, fmt["cell"])
-        ws.write_string(i, 1, r.get("topic", ""), fmt["cell"])
+        topic = r.get("topic", "")  # a planned result's code, or a rule id (in Russian)
+        ws.write_string(i, 1, RULES.get(topic, topic), fmt["cell"])
         ws.write_string(i, 2, r.get("text", ""), fmt["cell"])
-        ws.set_row(i, _row_height([(r.get("text", ""), 100)]))
+        ws.set_row(i, _row_height([(r.get("text", ""), 100), (RULES.get(topic, topic), 30)]))
     if not recommendations:
         ws.write_string(3, 0, "Рекомендаций муниципалитету нет.", fmt["note"])
     _finish(ws, 2)

@@ -130,7 +130,8 @@ def make_results(
             if n >= 10 and i % 4 == 0:
                 of = "identical_answers"
                 reasons.append({"scope": "school", "code": code, "kind": "objectivity",
-                                "rule": of, "value": 40.0, "threshold": 30, "comparison": ">="})  # fmt: skip
+                                "rule": of, "value": "7", "threshold": 5, "comparison": ">=",
+                                "value2": "40.0", "threshold2": 30, "comparison2": ">="})  # fmt: skip
         elif n > 0:
             rr = "too_few"
             reasons.append({"scope": "school", "code": code, "kind": "risk", "rule": "too_few",
@@ -289,7 +290,8 @@ def make_results(
     write_csv(out / "items.csv", items, ["variant", "task", "participants", "difficulty",
                                           "discrimination", "alpha", "alpha_if_deleted", "flag"], dec)  # fmt: skip
     write_csv(out / "reasons.csv", reasons, ["scope", "code", "kind", "rule", "value", "threshold",
-                                              "comparison"], dec)  # fmt: skip
+                                              "comparison", "value2", "threshold2", "comparison2"],
+              dec)  # fmt: skip
     write_csv(out / "deficits.csv", deficits, ["scope", "code", "task", "result", "level",
                                                 "completion_pct", "region_pct", "criterion",
                                                 "schools_share_pct"], dec)  # fmt: skip

@@ -371,3 +371,31 @@ def test_many_municipalities_are_grouped_in_the_nav():
     flat = [p for g in groups for p in next(iter(g.values()))]
     assert flat == [f"a/mo/{m}/index.md" for m in many]
     assert max(len(next(iter(g.values()))) for g in groups) == 48
+
+
+def test_diff_names_statuses_rules_and_columns_in_russian(tmp_path):
+    """SPEC §1: what a reader sees of the changes is Russian — statuses, rule ids, column names."""
+    from scripts.common.csvio import write_csv
+
+    cols = ["municipality_code", "municipality", "school_code", "school_name", "status",
+            "below_basic_pct", "risk", "risk_reasons", "objectivity_checked", "objectivity_flags",
+            "suppressed"]  # fmt: skip
+    before = {"municipality_code": "01", "municipality": "М", "school_code": "010001",
+              "school_name": "Школа", "status": "accepted", "below_basic_pct": "30.0", "risk": "1",
+              "risk_reasons": "below_basic_pct", "objectivity_checked": "1",
+              "objectivity_flags": "identical_answers;threshold_peak", "suppressed": ""}  # fmt: skip
+    after = {**before, "status": "rejected", "below_basic_pct": "10.0", "risk": "0",
+             "risk_reasons": "", "objectivity_flags": ""}  # fmt: skip
+    for name, row in (("old", before), ("new", after)):
+        (tmp_path / name).mkdir()
+        write_csv(tmp_path / name / "schools.csv", [row], cols)
+    rep = diff.compare(tmp_path / "old", tmp_path / "new")
+    assert rep["schools"] == [{"code": "010001", "name": "Школа", "what": (
+        "статус: принята → отклонена; зона риска: да → нет; основания риска: доля участников ниже "
+        "базового уровня, % → —; признаки необъективности: много участников с одинаковым набором "
+        "баллов по заданиям; необычно много участников ровно на пороге базового уровня → —")}]  # fmt: skip
+    text = diff.render_text(rep)
+    assert "    ниже базового уровня, %: 30.0 → 10.0" in text
+    assert "below_basic" not in text and "accepted" not in text
+    page = diff.render_md(rep, "v1")
+    assert "| ниже базового уровня, % | 30,0 | 10,0 |" in page

@@ -184,7 +184,7 @@ def test_a_download_not_written_fails_the_pages(tmp_path, results_dir, assessmen
 ALLOWED_BARE = {
     # MdSafe values built by scripts/site/pages.py (escaped there); the Jinja finalize would escape
     # a plain string anyway — this list makes adding an unfiltered interpolation a reviewed change.
-    "r.value", "r.threshold", "t.pct", "t.region", "t.share", "t.level", "s.link", "m.link", "m",
+    "r.text", "t.pct", "t.region", "t.share", "t.level", "s.link", "m.link", "m",
     "mun_link", "report", "region_link", "a.link",
 }  # fmt: skip
 
@@ -374,3 +374,18 @@ def test_schools_sharing_a_name_get_their_own_bars(tmp_path, results_dir, assess
     groups = {v["group"] for v in values}
     assert len(groups) == len(schools)
     assert {f"МБОУ СОШ № 1 ({s['school_code']})" for s in schools[:2]} <= groups
+
+
+def test_two_part_reason_shows_both_conditions(built_pages):
+    """SPEC §5.1/§5.2: a page says why — a two-part rule shows both of its conditions (the fixture's
+    identical_answers: 7 participants ≥ 5, and 40 % of participants ≥ 30 %)."""
+    out, site, _ = built_pages
+    code = next(c for (scope, c), rs in site.reasons.items() if scope == "school"
+                and any(r["rule"] == "identical_answers" for r in rs)
+                and site.sup.school(c) is None)  # fmt: skip
+    expected = (
+        "много участников с одинаковым набором баллов по заданиям — участников с одинаковым "
+        "набором баллов: 7 (≥ 5); их доля среди участников, %: 40,0 (≥ 30)"
+    )
+    assert expected in (out / "oo" / code / "index.md").read_text()
+    assert expected in (out / "objectivity" / "index.md").read_text()

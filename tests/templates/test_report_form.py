@@ -132,3 +132,19 @@ def test_make_reports_writes_and_keeps(tmp_path, thr):
     assert make_reports(*args, out)["written"] == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(before) == [".done", "01.xlsx", "02.xlsx", "03.xlsx"]
+
+
+def test_no_machine_id_reaches_the_form(definition, thr):
+    """SPEC §1: the form is Russian — criteria and topics too, not `shared_by_schools` or
+    `below_basic_pct` (the fixture's municipal deficits and recommendations carry both)."""
+    import re
+
+    data = reports(definition, thr)["01.xlsx"]
+    deficits = sheet_rows(data, "Дефициты")
+    assert {r[6] for r in deficits[3:5]} == {"общий для многих школ муниципалитета"}
+    recs = sheet_rows(data, "Рекомендации")
+    assert [r[1] for r in recs[3:5]] == ["3.1", "доля участников ниже базового уровня, %"]
+    machine = re.compile(r"^[a-z]+(_[a-z]+)+(;[a-z_]+)*$")
+    for name in ("Отчёт", "Показатели", "Зона риска", "Дефициты", "Рекомендации"):
+        for row in sheet_rows(data, name):
+            assert not [c for c in row if isinstance(c, str) and machine.match(c)], (name, row)

@@ -1,0 +1,75 @@
+"""Russian names of the machine ids that reach readers (SPEC §1: user-facing text is in Russian):
+rule ids of reasons and flags, school statuses, deficit criteria, and the columns of the published
+tables as the changes page and `make diff` name them. One place for the site, the report forms and
+the diff."""
+
+from __future__ import annotations
+
+RULES = {
+    "below_basic_pct": "доля участников ниже базового уровня, %",
+    "basic_tasks_pct": "выполнение заданий базового уровня, %",
+    "schools_in_risk_pct": "доля школ в зоне риска среди классифицированных, %",
+    "too_few": "участников слишком мало для классификации",
+    "advanced_over_basic": "задания повышенного уровня выполнены намного лучше, чем в регионе, "
+    "а базового — не лучше региона",
+    "threshold_peak": "необычно много участников ровно на пороге базового уровня",
+    "identical_answers": "много участников с одинаковым набором баллов по заданиям",
+}
+STATUS_SHORT = {"accepted": "принята", "rejected": "отклонена", "missing": "нет файла"}
+CRITERIA = {
+    "below_norm": "ниже нормы выполнения",
+    "below_region": "намного ниже региона",
+    "shared_by_schools": "общий для многих школ муниципалитета",
+}
+COLUMNS = {
+    "schools": "школ в реестре",
+    "schools_accepted": "школ с принятыми данными",
+    "schools_rejected": "школ с отклонёнными файлами",
+    "schools_missing": "школ без файла",
+    "schools_classified": "классифицированных школ",
+    "schools_in_risk": "школ в зоне риска",
+    "schools_in_risk_pct": "доля школ в зоне риска, %",
+    "municipalities": "муниципалитетов",
+    "municipalities_classified": "классифицированных муниципалитетов",
+    "municipalities_in_risk": "муниципалитетов в зоне риска",
+    "participants": "участников",
+    "absent": "отсутствовали",
+    "participation_pct": "доля участвовавших, %",
+    "mean_score": "средний балл",
+    "median_score": "медиана балла",
+    "sd_score": "стандартное отклонение балла",
+    "below_basic": "ниже базового уровня, чел.",
+    "basic": "базовый уровень, чел.",
+    "above_basic": "выше базового уровня, чел.",
+    "below_basic_pct": "ниже базового уровня, %",
+    "basic_pct": "базовый уровень, %",
+    "above_basic_pct": "выше базового уровня, %",
+    "below_basic_ci_low": "ниже базового уровня, % — нижняя граница 95-процентного интервала",
+    "below_basic_ci_high": "ниже базового уровня, % — верхняя граница 95-процентного интервала",
+    "basic_ci_low": "базовый уровень, % — нижняя граница 95-процентного интервала",
+    "basic_ci_high": "базовый уровень, % — верхняя граница 95-процентного интервала",
+    "above_basic_ci_low": "выше базового уровня, % — нижняя граница 95-процентного интервала",
+    "above_basic_ci_high": "выше базового уровня, % — верхняя граница 95-процентного интервала",
+    "basic_tasks_pct": "выполнение заданий базового уровня, %",
+    "advanced_tasks_pct": "выполнение заданий повышенного уровня, %",
+    "max": "максимальный балл",
+    "completion_pct": "выполнение, %",
+    "municipality_pct": "выполнение в муниципалитете, %",
+    "region_pct": "выполнение в регионе, %",
+    "diff_municipality_pp": "разница с муниципалитетом, п. п.",
+    "diff_region_pp": "разница с регионом, п. п.",
+    "students": "участников",
+    "difficulty": "трудность",
+    "discrimination": "дискриминативность",
+    "alpha": "альфа Кронбаха варианта",
+    "alpha_if_deleted": "альфа Кронбаха без этого задания",
+}
+
+
+def rule(rule_id: str) -> str:
+    return RULES.get(rule_id, rule_id)
+
+
+def rules(ids: str) -> str:
+    """«below_basic_pct;basic_tasks_pct» → the Russian names joined by «; » ('' stays '')."""
+    return "; ".join(rule(i) for i in ids.split(";") if i)

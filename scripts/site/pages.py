@@ -53,6 +53,10 @@ FIRST_CONDITION = {  # a two-part rule's first value, where the rule's name does
     "identical_answers": "участников с одинаковым набором баллов",
 }
 COMPARISON = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
+DIFF_HEAD = {
+    "diff_municipality_pp": "Разница с МО, п. п.",
+    "diff_region_pp": "Разница с регионом, п. п.",
+}
 AUDIENCE = {
     "teachers": "Учителям",
     "administration": "Администрации школы",
@@ -73,6 +77,12 @@ def num(value) -> MdSafe:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def pp(value) -> MdSafe:
+    """A difference in percentage points with its sign: «+3,2», «−5,3», «0,0»; empty → «—»."""
+    text = str(num(value))  # negative numbers already carry «−»
+    return MdSafe(text if text.startswith(("−", "—")) or text in ("0", "0,0") else "+" + text)
+
+
 def _num_str(text: str) -> MdSafe:
     # the same figures recur on every page (percentages, counts); MdSafe is immutable
     if text == "":
@@ -350,10 +360,14 @@ class Site:
             for r in sorted(groups, key=lambda r: (order.get(r, 99), r))
         ]
 
-    def completion(self, series: list[tuple[str, list[dict], str]], key: str) -> tuple[list, list]:
+    def completion(
+        self, series: list[tuple[str, list[dict], str]], key: str, diffs: tuple[str, ...] = ()
+    ) -> tuple[list, list]:
         """Table rows and chart records of completion per task/result for several groups.
 
-        series: [(label, rows of tasks.csv/planned_results.csv, key column)].
+        series: [(label, rows of tasks.csv/planned_results.csv, key column)]; diffs: columns of
+        the first series' rows (diff_municipality_pp, diff_region_pp) added to each table row —
+        SPEC §5's comparison in percentage points, as results/ rounded it.
         """
         items: list[str] = []
         by: dict[str, dict[str, str]] = {}
@@ -369,6 +383,10 @@ class Site:
             if by[label].get(it) not in (None, "")
         ]
         rows = [[it] + [num(by[label].get(it)) for label, _, _ in series] for it in items]
+        if diffs:
+            first = {r[key]: r for r in series[0][1]}
+            for row in rows:
+                row += [pp(first.get(row[0], {}).get(col)) for col in diffs]
         return rows, values
 
     def distribution(self, scope: str, code: str) -> tuple[list, list, list]:
@@ -538,7 +556,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             ("Муниципалитет", [] if hidden else site.tasks.get(("municipality", code), []), "task")
         ]
         series.append(("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task"))
-        t_rows, t_values = site.completion(series, "task")
+        mun_diffs = () if hidden or reg_hidden else ("diff_region_pp",)
+        t_rows, t_values = site.completion(series, "task", mun_diffs)
         report = MdSafe(REPORT_FORM)  # every municipality has one (report_form_jobs)
         put(
             d + "index.md",
@@ -555,6 +574,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 if school_values
                 else None,
                 task_rows=t_rows,
+                task_diff=bool(mun_diffs),
                 task_chart=chart(d, "tasks", charts.spec("completion", t_values))
                 if t_values
                 else None,
@@ -609,7 +629,14 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         t_series.append(
             ("Регион", [] if reg_hidden else site.tasks.get(("region", ""), []), "task")
         )
-        t_rows, t_values = site.completion(t_series, "task")
+        # differences with the municipality and the region, where both are published (a hidden
+        # group's own figure must not be derivable from a shown one and the difference)
+        s_diffs = tuple(
+            col for col, off in (("diff_municipality_pp", m_hidden), ("diff_region_pp", reg_hidden))
+            if not hidden and not off
+        )  # fmt: skip
+        diff_head = [DIFF_HEAD[c] for c in s_diffs]
+        t_rows, t_values = site.completion(t_series, "task", s_diffs)
         for row in t_rows:  # task level, max and planned result beside the id
             t = site.task_def.get(str(row[0]), {})
             row[1:1] = [
@@ -620,7 +647,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         r_series = [(label, site.results_.get((scope, c), []), "result") for label, scope, c in (
             ("Школа", "school", code), ("Муниципалитет", "municipality", mcode), ("Регион", "region", ""))
             if not {"Школа": hidden, "Муниципалитет": m_hidden, "Регион": reg_hidden}[label]]  # fmt: skip
-        r_rows, r_values = site.completion(r_series, "result")
+        r_rows, r_values = site.completion(r_series, "result", s_diffs)
         for row in r_rows:
             row[1:1] = [md_text(site.result_text.get(str(row[0]), ""))]
         if hidden:
@@ -647,12 +674,12 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 levels_chart=chart(d, "levels", charts.spec("levels", values)),
                 class_rows=class_rows,
                 task_head=["Группа"] + [lbl for lbl, _, _ in t_series],
-                task_series=[lbl for lbl, _, _ in t_series],
+                task_series=[lbl for lbl, _, _ in t_series] + diff_head,
                 task_rows=t_rows,
                 task_chart=chart(d, "tasks", charts.spec("completion", t_values))
                 if t_values
                 else None,
-                result_series=[lbl for lbl, _, _ in r_series],
+                result_series=[lbl for lbl, _, _ in r_series] + diff_head,
                 result_rows=r_rows,
                 result_chart=chart(d, "results", charts.spec("completion", r_values))
                 if r_values

@@ -389,3 +389,27 @@ def test_two_part_reason_shows_both_conditions(built_pages):
     )
     assert expected in (out / "oo" / code / "index.md").read_text()
     assert expected in (out / "objectivity" / "index.md").read_text()
+
+
+def test_school_tasks_show_the_difference_in_points(built_pages):
+    """SPEC §5: school vs municipality vs region for every task, difference in percentage points —
+    checked against the school's and the region's completion of the same task (rounding aside)."""
+    out, site, _ = built_pages
+    code = next(
+        c for c in site.schools if site.sup.school(c) is None and site.tasks.get(("school", c))
+    )
+    text = (out / "oo" / code / "index.md").read_text()
+    assert "Разница с МО, п&#46; п&#46;" in text and "Разница с регионом, п&#46; п&#46;" in text
+    region = {r["task"]: float(r["completion_pct"]) for r in site.tasks[("region", "")]}
+    table = text[text.index("Разница с регионом") :]
+    # the last cell of each task row (the rows of the school's task table, in the task order)
+    cells = re.findall(r'<td class="r">([+−]?[0-9]+,[0-9])</td></tr>', table)
+    for t, cell in zip(site.tasks[("school", code)], cells, strict=False):
+        diff = float(t["completion_pct"]) - region[t["task"]]
+        shown = float(cell.replace("−", "-").replace(",", "."))
+        assert abs(shown - diff) <= 0.15 and (cell[0] == "+") == (shown > 0), (
+            t["task"],
+            cell,
+            diff,
+        )
+    assert len(cells) >= len(site.tasks[("school", code)])

@@ -413,3 +413,35 @@ def test_school_tasks_show_the_difference_in_points(built_pages):
             diff,
         )
     assert len(cells) >= len(site.tasks[("school", code)])
+
+
+def test_hidden_school_shows_no_percentage_and_no_deficits(built_pages):
+    """SPEC §7: a hidden group shows no percentages — participation neither (its counts stay) —
+    and its page does not list deficits, which would bound its completion."""
+    out, site, _ = built_pages
+    hidden = [
+        c
+        for c in site.schools
+        if site.sup.school(c) is not None and site.schools[c]["participants"] not in ("", "0")
+    ]
+    assert hidden
+    with_deficits = [c for c in hidden if site.deficits.get(("school", c))]
+    for code in hidden:
+        text = (out / "oo" / code / "index.md").read_text()
+        assert "Дефициты (задания ниже нормы" not in text
+        assert "Дефициты и рекомендации по ним не публикуются" in text
+    rows = {
+        r["school_code"]: r
+        for r in csv.DictReader(
+            io.StringIO((out / "data" / "schools.csv").read_text(encoding="utf-8-sig"))
+        )
+    }
+    for code in hidden:
+        assert rows[code]["participation_pct"] == "" and rows[code]["participants"] != ""
+    shown = next(
+        c
+        for c in site.schools
+        if site.sup.school(c) is None and site.schools[c]["participants"] not in ("", "0")
+    )
+    assert rows[shown]["participation_pct"] != ""
+    assert with_deficits  # the fixture has hidden schools whose deficits the page must not list

@@ -2,7 +2,7 @@
 
     snakemake --cores all            # the site (rule all)
     snakemake --cores all results    # every results/<id>/ only
-    snakemake --cores all templates  # blank workbooks for schools and report forms
+    snakemake --cores all templates  # blank workbooks for schools (before any result arrives)
 
 Stages, one file each in rules/: ingest → analyse → pages → site; templates beside them.
 """
@@ -45,6 +45,7 @@ rule results:
 
 
 rule templates:
-    """Blank workbooks per school and report forms per municipality."""
+    """Blank workbooks per school. (The municipal report forms are filled from the results, so
+    `results` and `all` make them.)"""
     input:
         expand("results/{assessment}/templates/.done", assessment=ASSESSMENTS),

@@ -719,8 +719,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
              HIDDEN if reg_hidden else num(rt.get("completion_pct")),
              MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['difficulty'])}" for i in its) or "—"),
              MdSafe("; ".join(f"{md_text(i['variant'])}: {num(i['discrimination'])}" for i in its) or "—"),
-             MdSafe("; ".join(sorted({str(md_text(item_flags.NAMES.get(f, f))) for i in its
-                                      for f in i.get("flag", "").split(";") if f})) or "—")]
+             MdSafe("; ".join(f"{md_text(i['variant'])}: {md_text(item_flags.NAMES.get(f, f))}"
+                              for i in its for f in i.get("flag", "").split(";") if f) or "—")]
         )  # fmt: skip
     _, tv = site.completion([("Регион", [] if reg_hidden else reg_tasks, "task")], "task")
     r_reg = site.results_.get(("region", ""), [])

@@ -335,6 +335,10 @@ def test_item_flags_are_named_and_their_rules_listed(built_pages):
     assert flagged, "the fixture has flagged items"
     for flag in flagged:
         assert flag not in tasks  # the rule id is not shown, its Russian name is
+    # flags are per variant (items.csv is variant × task): the page says which variant
+    for i in site.res["items"]:
+        if i.get("flag"):
+            assert f"{i['variant']}: слабо различает участников" in tasks
 
 
 def test_no_single_participants_total_or_mark_is_published(built_pages):

@@ -93,7 +93,7 @@ def process_bytes(
     try:
         workbook = read_workbook(data, limits, wanted_sheet)
     except ReadError as err:
-        res.problems.append(problem(file, "", "", "", err.code, err.message))
+        res.problems.append(problem(file, "", err.sheet, err.cell, err.code, err.message))
         return res
     parsed = parse_workbook(workbook, definition, registry, file)
     if workbook.macros:

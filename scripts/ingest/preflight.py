@@ -36,7 +36,9 @@ DEFAULT_PREFLIGHT = {
     "max_zip_entries": 1000,  # a workbook has ~10-40 parts
     "max_zip_ratio": 100,  # uncompressed / compressed of one entry (sheets compress ~10-20x)
     "max_unzipped_mib": 200,  # all entries together, uncompressed
-    "max_cells": 1_000_000,  # rows x columns of a wanted sheet's real extent
+    # rows × columns of a sheet's real extent: the grid calamine would allocate. 100 000 rows of a
+    # 50-column table pass (SPEC §4 allows 100 000 rows; a stray value at A60000 is such a table)
+    "max_cells": 5_000_000,
 }
 RATIO_MIN_BYTES = 1024 * 1024  # the ratio is only checked for entries larger than this
 CHUNK = 1 << 20
@@ -210,12 +212,12 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
         height = sheet.last_row - sheet.first_row + 1
         width = sheet.last_col - sheet.first_col + 1
         if height * width > max_cells:
+            last = f"{_letters(sheet.last_col)}{sheet.last_row}"
             raise _too_large(
                 name,
-                f"данные занимают {height} строк × {width} столбцов "
-                f"(до ячейки {_letters(sheet.last_col)}{sheet.last_row}), "
+                f"данные занимают {height} строк × {width} столбцов (до ячейки {last}), "
                 f"больше допустимых {max_cells} ячеек",
-                None,
+                last,
             )
 
 
@@ -318,11 +320,13 @@ def _letters(index: int) -> str:
     return out
 
 
-def _too_large(name: str, what: str, _cell) -> ReadError:
+def _too_large(name: str, what: str, cell: str | None) -> ReadError:
     return ReadError(
         "sheet_too_large",
-        f"Лист «{name}»: {what}. Удалите лишнее (в том числе заполненные далеко внизу или "
-        "справа ячейки) и пришлите файл заново",
+        f"{what}. Удалите лишнее (в том числе заполненные далеко внизу или справа ячейки) и "
+        "пришлите файл заново",
+        sheet=name,
+        cell=cell or "",
     )
 
 

@@ -234,16 +234,27 @@ def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> tuple[str, zipfil
     )
 
 
-def _check_size(name: str, height: int, width: int, limits: dict) -> None:
+def _check_size(name: str, height: int, width: int, limits: dict, last: str = "") -> None:
+    """The sheet's data (`height` rows × `width` columns; `last` its farthest cell, when known)
+    within the limits, else the file is rejected (SPEC §4)."""
     max_rows = int(limits.get("max_rows", DEFAULT_LIMITS["max_rows"]))
     max_cols = int(limits.get("max_columns", DEFAULT_LIMITS["max_columns"]))
     if height > max_rows or width > max_cols:
         raise ReadError(
             "sheet_too_large",
-            f"Лист «{name}» содержит {height} строк и {width} столбцов данных при допустимых "
+            f"данные листа занимают {height} строк и {width} столбцов при допустимых "
             f"{max_rows} строках и {max_cols} столбцах. Удалите лишнее (в том числе "
             "заполненные далеко внизу или справа ячейки) и пришлите файл заново",
+            sheet=name,
+            cell=last,
         )
+
+
+def _check_seen(name: str, seen, limits: dict) -> None:
+    """_check_size on the extent the pre-flight saw (its farthest cell named)."""
+    last = f"{col_letter(seen.last_col)}{seen.last_row}"
+    _check_size(name, seen.last_row - seen.first_row + 1, seen.last_col - seen.first_col + 1,
+                limits, last)  # fmt: skip
 
 
 def _unreadable(exc: Exception) -> ReadError:
@@ -274,12 +285,7 @@ def _read_calamine(
                 continue
             seen = findings.sheets.get(name)
             if seen is not None and seen.cells:  # the real extent, before anything is allocated
-                _check_size(
-                    name,
-                    seen.last_row - seen.first_row + 1,
-                    seen.last_col - seen.first_col + 1,
-                    limits,
-                )
+                _check_seen(name, seen, limits)
             try:
                 sh = wb.get_sheet_by_name(name)
             except Exception as exc:
@@ -359,12 +365,7 @@ def read_workbook(
             raise _unreadable(exc) from None
     for name, seen in findings.other_sheets.items():  # a sheet that is not read: its size only
         if seen.cells:
-            _check_size(
-                name,
-                seen.last_row - seen.first_row + 1,
-                seen.last_col - seen.first_col + 1,
-                limits,
-            )
+            _check_seen(name, seen, limits)
     try:
         workbook = _read_calamine(data, kind, limits, wanted, findings)
     except ReadError as err:

@@ -484,8 +484,10 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         hidden = site.sup.municipality(code) is not None
         mun_rows.append(
             site.level_row(site.mun_link(code, 0), m, hidden)
-            + [HIDDEN if hidden else num(m.get("participation_pct")),
-               _risk_text(m.get("risk"), short=True)]  # fmt: skip
+            + [
+                HIDDEN if hidden else num(m.get("participation_pct")),
+                _risk_text(m.get("risk"), short=True),
+            ]  # fmt: skip
         )
         if not hidden:
             mun_values += site.level_values(m["municipality"], m)
@@ -698,8 +700,11 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 # a hidden school's deficits would bound its completion (< 57 %, 15 pp below the
                 # region…): not published, nor the recommendations chosen by them
                 deficits=[] if hidden else site.deficit_groups("school", code, hidden),
-                recs=[r for r in site.recommendations("school", code)
-                      if not hidden or r["topic"] in RULES],  # fmt: skip
+                recs=[
+                    r
+                    for r in site.recommendations("school", code)
+                    if not hidden or r["topic"] in RULES
+                ],  # fmt: skip
                 notes=notes,
                 th=thresholds_note,
             ),

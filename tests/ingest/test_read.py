@@ -185,4 +185,34 @@ def test_sheet_limits_hold_for_a_sheet_that_is_not_read(tmp_path, demo, registry
     assert res.status == "accepted"  # the same limit, without the extra sheet
     res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, limits)
     assert [p.code for p in res.problems] == ["sheet_too_large"]
-    assert "«Для себя»" in res.problems[0].message
+    from scripts.ingest.read import col_letter
+
+    # the record names the sheet and its farthest cell (SPEC §4: file, sheet and cell)
+    far = f"{col_letter(width + 5)}3"
+    assert (res.problems[0].sheet, res.problems[0].cell) == ("Для себя", far)
+    assert res.problems[0].message.startswith(f"Для себя!{far}: данные листа занимают 3 строк")
+
+
+def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
+    """SPEC §4 rejects a sheet over 100 000 rows or 200 columns — not a 20-column table whose one
+    stray «№» stands at row 60 000 (1.2 M cells of grid: within `max_cells`); at row 150 000 it is
+    over the rows limit, and the record names the sheet and the far corner of its data."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    ws = wb["Результаты"]
+    ws.cell(row=60_000, column=1, value=999)  # a row whose only cell is «№»: an unused row
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    assert res.status == "accepted" and res.problems == [] and res.rows_read == 1
+    ws.cell(row=150_000, column=1, value=999)
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    from scripts.ingest.read import col_letter
+
+    corner = f"{col_letter(ws.max_column)}150000"  # the far corner of the data's extent
+    assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
+        ("sheet_too_large", "Результаты", corner)
+    ]

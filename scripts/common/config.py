@@ -53,7 +53,7 @@ def _schema_registry():
 
 
 def validate(data: dict, schema_name: str, source: str) -> None:
-    """Raise ConfigError with one line (`file: key: problem`) for the first schema violation."""
+    """Raise ConfigError with one line (`file: ключ «key»: problem`) for the first schema violation."""
     import jsonschema
 
     registry = _schema_registry()
@@ -65,8 +65,71 @@ def validate(data: dict, schema_name: str, source: str) -> None:
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
         err = errors[0]
-        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise ConfigError(f"{source}: key '{key}': {err.message}")
+        key = ".".join(str(p) for p in err.absolute_path)
+        raise ConfigError(f"{source}: {_key(key)}: {schema_message(err)}")
+
+
+def _key(key: str) -> str:
+    return f"ключ «{key}»" if key else "верхний уровень файла"
+
+
+TYPE_NAMES = {
+    "integer": "целым числом",
+    "number": "числом",
+    "string": "текстом",
+    "array": "списком",
+    "object": "набором ключей",
+    "boolean": "значением true или false",
+    "null": "пустым",
+}
+FORMAT_NAMES = {"date": "существующей датой в виде ГГГГ-ММ-ДД"}
+
+
+def _value(value) -> str:
+    return f"«{value}»" if isinstance(value, str) else repr(value)
+
+
+def schema_message(err) -> str:
+    """A JSON Schema violation in Russian words (the analyst reads it, SPEC §1); the library's
+    English text for a rule not listed here."""
+    rule, want, got = err.validator, err.validator_value, err.instance
+    if rule == "type":
+        kinds = [want] if isinstance(want, str) else list(want)
+        return f"значение {_value(got)} должно быть " + " или ".join(
+            TYPE_NAMES.get(k, k) for k in kinds
+        )
+    if rule == "required":
+        missing = [k for k in want if isinstance(got, dict) and k not in got]
+        return "нет обязательного ключа " + ", ".join(f"«{k}»" for k in missing or want)
+    if rule == "additionalProperties":
+        known = set((err.schema or {}).get("properties", {}))
+        extra = sorted(k for k in (got if isinstance(got, dict) else {}) if k not in known)
+        return "лишний ключ " + ", ".join(f"«{k}»" for k in extra) + " (такого ключа нет)"
+    if rule == "enum":
+        return f"значение {_value(got)} не из допустимых: " + ", ".join(map(_value, want))
+    if rule == "const":
+        return f"значение {_value(got)} должно быть {_value(want)}"
+    if rule in ("minimum", "exclusiveMinimum"):
+        sign = "не меньше" if rule == "minimum" else "больше"
+        return f"значение {_value(got)} должно быть {sign} {want}"
+    if rule in ("maximum", "exclusiveMaximum"):
+        sign = "не больше" if rule == "maximum" else "меньше"
+        return f"значение {_value(got)} должно быть {sign} {want}"
+    if rule == "minItems":
+        return f"элементов в списке должно быть не меньше {want}"
+    if rule == "maxItems":
+        return f"элементов в списке должно быть не больше {want}"
+    if rule == "uniqueItems":
+        return "значения в списке повторяются"
+    if rule == "minLength":
+        return "значение не должно быть пустым" if want == 1 else f"нужно не меньше {want} символов"
+    if rule == "pattern":
+        return f"значение {_value(got)} не подходит под образец {want}"
+    if rule == "format":
+        return f"значение {_value(got)} должно быть {FORMAT_NAMES.get(want, want)}"
+    if rule in ("anyOf", "oneOf"):
+        return f"значение {_value(got)} не подходит ни под один из допустимых видов"
+    return f"не соответствует схеме ({err.message})"
 
 
 def load_yaml(path: str | Path) -> dict:
@@ -74,11 +137,11 @@ def load_yaml(path: str | Path) -> dict:
     try:
         data = _safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise ConfigError(f"{path}: файл не найден") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+        raise ConfigError(f"{path}: файл не читается как YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+        raise ConfigError(f"{path}: на верхнем уровне файла должен быть набор ключей")
     return _dates_to_iso(data)
 
 
@@ -106,25 +169,27 @@ def load_assessment(path: str | Path) -> dict:
     validate(data, "assessment.schema.yaml", str(path))
     if data["id"] != path.stem:
         raise ConfigError(
-            f"{path}: key 'id': '{data['id']}' differs from the file name '{path.stem}'"
+            f"{path}: ключ «id»: «{data['id']}» не совпадает с именем файла «{path.stem}»"
         )
     ids = [t["id"] for t in data["tasks"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise ConfigError(f"{path}: key 'tasks': duplicate task id {dup[0]!r}")
+        raise ConfigError(f"{path}: ключ «tasks»: задание «{dup[0]}» указано дважды")
     codes = [r["code"] for r in data["planned_results"]]
     if len(set(codes)) != len(codes):
-        raise ConfigError(f"{path}: key 'planned_results': duplicate code")
+        raise ConfigError(f"{path}: ключ «planned_results»: код результата указан дважды")
     for i, task in enumerate(data["tasks"]):
         if task["result"] not in codes:
             raise ConfigError(
-                f"{path}: key 'tasks.{i}.result': unknown planned result {task['result']!r}"
+                f"{path}: ключ «tasks.{i}.result»: нет планируемого результата «{task['result']}»"
             )
     marks = data.get("marks") or {}
     if marks:
         bounds = [marks.get(m) for m in ("3", "4", "5") if m in marks]
         if bounds != sorted(bounds):
-            raise ConfigError(f"{path}: key 'marks': lowest totals must grow from 3 to 5")
+            raise ConfigError(
+                f"{path}: ключ «marks»: наименьший балл должен расти от отметки 3 к 5"
+            )
     return data
 
 

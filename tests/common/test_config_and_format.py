@@ -6,6 +6,7 @@ import copy
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,8 @@ def test_bad_assessment_names_file_and_key(tmp_path, change, key):
         load_assessment(path)
     message = str(info.value)
     assert "\n" not in message
-    assert message.startswith(f"{path}: key '{key}")
+    assert message.startswith(f"{path}: ключ «{key}")
+    assert not re.search(r"[A-Za-z]{4,} (is|are|was|not|of|a) ", message), message  # Russian words
 
 
 def test_quoted_and_unquoted_dates_are_both_accepted(tmp_path):

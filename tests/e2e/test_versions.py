@@ -259,7 +259,10 @@ def test_changes_page_names_the_school_and_its_numbers(corrected, pristine):
         for r in parser.rows
         if len(r) == 5 and r[0].startswith("ОО 0101") and r[1] == ""
     }
-    assert shown == expected
+    from scripts.common.labels import COLUMNS
+
+    # the page names each column in Russian (SPEC §1)
+    assert shown == {(COLUMNS[c], o, n) for c, o, n in expected}
     # Schools named anywhere in the report: only 0101 (in the schools list and the numbers).
     schools_named = {r[0].split()[1] for r in parser.rows if len(r) == 5 and r[0].startswith("ОО ")}
     assert schools_named == {"0101"}
@@ -280,7 +283,7 @@ def test_diff_cli_prints_the_same_school(corrected):
     assert f"{corrected['v1']} → {v2}" in out
     assert "* raw/e2e-test/submissions/mo1/школа1.xlsx" in out
     assert "0101 Школа № 1: зона риска: да → нет" in out
-    assert "ОО 0101 «Школа № 1»" in out and "mean_score: 3.00 → 3.17" in out
+    assert "ОО 0101 «Школа № 1»" in out and "средний балл: 3.00 → 3.17" in out
     assert not re.search(r"\b0102\b|\b0201\b", out.replace(v2, "").replace(corrected["v1"], ""))
     # Explicit versions (as `make diff FROM=… TO=…`): the same report.
     again = subprocess.run(

@@ -449,3 +449,18 @@ def test_hidden_school_shows_no_percentage_and_no_deficits(built_pages):
     )
     assert rows[shown]["participation_pct"] != ""
     assert with_deficits  # the fixture has hidden schools whose deficits the page must not list
+
+
+def test_schools_without_data_are_not_called_clean(built_pages):
+    """A rejected or missing school was not checked: its page must not say «не выявлено»."""
+    out, site, _ = built_pages
+    empty = [c for c, s in site.schools.items() if s["status"] != "accepted"]
+    assert empty
+    for code in empty:
+        text = (out / "oo" / code / "index.md").read_text()
+        assert "не выявлено" not in text
+        assert (
+            "Признаки необъективности не проверялись: нет участников с принятыми результатами."
+            in text
+        )
+        assert "Дефициты не определялись: нет участников с принятыми результатами." in text

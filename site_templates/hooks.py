@@ -156,9 +156,8 @@ def on_env(env, config, files):
     """Only the pages this build renders and its own files are written (after every page was
     read, so the nav and the links are those of the whole site). With SITE_JINJA_CACHE (a
     folder) the theme's templates are compiled once, not in every build (≈ 0.3 s per build; the
-    cache checks each template's source, so a new theme version compiles again)."""
+    folder is named by the theme's versions: scripts/site/jinja_cache.py)."""
     if os.environ.get("SITE_JINJA_CACHE"):
-        os.makedirs(os.environ["SITE_JINJA_CACHE"], exist_ok=True)
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(os.environ["SITE_JINJA_CACHE"])
     if _RAW:
         pages = [

@@ -86,7 +86,13 @@ FORMAT_NAMES = {"date": "существующей датой в виде ГГГ�
 
 
 def _value(value) -> str:
-    return f"«{value}»" if isinstance(value, str) else repr(value)
+    """A config value as the message quotes it: one line, at most 60 characters."""
+    if value is None:
+        return "«» (пусто)"
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    text = text if len(text) <= 60 else text[:57] + "…"
+    return f"«{text}»" if isinstance(value, str) else text
 
 
 def schema_message(err) -> str:

@@ -70,6 +70,6 @@ def rule(rule_id: str) -> str:
     return RULES.get(rule_id, rule_id)
 
 
-def rules(ids: str) -> str:
-    """«below_basic_pct;basic_tasks_pct» → the Russian names joined by «; » ('' stays '')."""
-    return "; ".join(rule(i) for i in ids.split(";") if i)
+def rules(ids: str, sep: str = "; ") -> str:
+    """«below_basic_pct;basic_tasks_pct» → the Russian names joined by `sep` ('' stays '')."""
+    return sep.join(rule(i) for i in ids.split(";") if i)

@@ -54,9 +54,14 @@ def fingerprint(raw_dir: str | Path, files: list[str]) -> str:
 
 def write_results(path: str | Path, results: list) -> None:
     """A batch's FileResults for the combining `ingest` job (build/, not a published file)."""
+    write_pickle(path, results)
+
+
+def write_pickle(path: str | Path, obj) -> None:
+    """Our own pickle into build/, atomically (a job killed half-way leaves the old file or none)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(f"{path}.tmp")
-    tmp.write_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
     tmp.replace(path)
 
 

@@ -1,4 +1,5 @@
-"""`ReadError`: a file that cannot be read (shared by the reader, the pre-flight and the pool)."""
+"""`ReadError`: a file that cannot be read (shared by the reader, the pre-flight and the pool);
+`plural`: a Russian noun agreeing with its number, for the messages."""
 
 from __future__ import annotations
 
@@ -13,3 +14,19 @@ class ReadError(Exception):
         self.message = message
         self.sheet = sheet
         self.cell = cell
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """1 строка, 3 строки, 5 строк (and 11, 12… строк)."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def rows_cols(rows: int, cols: int, joint: str = " и ") -> str:
+    """«3 строки и 25 столбцов»."""
+    return (f"{rows} {plural(rows, 'строку', 'строки', 'строк')}{joint}"
+            f"{cols} {plural(cols, 'столбец', 'столбца', 'столбцов')}")  # fmt: skip

@@ -30,7 +30,7 @@ from operator import itemgetter
 
 from defusedxml import ElementTree as SafeET
 
-from scripts.ingest.errors import ReadError
+from scripts.ingest.errors import ReadError, rows_cols
 
 DEFAULT_PREFLIGHT = {
     "max_zip_entries": 1000,  # a workbook has ~10-40 parts
@@ -215,7 +215,7 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
             last = f"{_letters(sheet.last_col)}{sheet.last_row}"
             raise _too_large(
                 name,
-                f"данные занимают {height} строк × {width} столбцов (до ячейки {last}), "
+                f"данные занимают {rows_cols(height, width, ' × ')} (до ячейки {last}), "
                 f"больше допустимых {max_cells} ячеек",
                 last,
             )

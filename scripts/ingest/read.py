@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import python_calamine as pc
 
-from scripts.ingest.errors import ReadError
+from scripts.ingest.errors import ReadError, rows_cols
 from scripts.ingest.preflight import Findings, check_archive, inspect_zip
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -242,7 +242,7 @@ def _check_size(name: str, height: int, width: int, limits: dict, last: str = ""
     if height > max_rows or width > max_cols:
         raise ReadError(
             "sheet_too_large",
-            f"данные листа занимают {height} строк и {width} столбцов при допустимых "
+            f"данные листа занимают {rows_cols(height, width)} при допустимых "
             f"{max_rows} строках и {max_cols} столбцах. Удалите лишнее (в том числе "
             "заполненные далеко внизу или справа ячейки) и пришлите файл заново",
             sheet=name,

@@ -3,42 +3,61 @@
 A corrected workbook re-runs its batch's job (its fingerprint changed); without this the job
 would read and validate all of the batch's files again (≈ 2.5 ms each: 2.5 s for a batch of
 1 000). A file's result is reused only when the file's name and bytes (sha256) and everything
-else that `process_file` depends on — the definition, the parsed registry, the limits and the
-code — are those of the kept reading. Results that depend on the machine rather than the file
-(a timeout, the memory cap) are never reused.
+else that `process_file` depends on — the definition, the parsed registry, the limits, the code,
+the readers' versions and Python's — are those of the kept reading. Results that depend on the
+machine rather than the file (a timeout, the memory cap, a crash) are never reused.
 
-The cache is the stage's own file in build/ (build/<id>/ingest-cache/batch-<n>.pickle, our own
-pickles); a missing, stale or unreadable one only means every file is read again.
+The cache is the stage's own file in build/ (build/<id>/ingest-cache/batch-<n>.pickle): the key,
+then the results pickled apart, so that a cache of other code is recognised by its key before
+any of its objects is loaded. A missing, stale or unreadable one only means every file is read
+again; deleting the folder forces that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
+import sys
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from scripts.common.hashing import sha256_file
+from scripts.ingest.batches import write_pickle
 
-# outcomes of the machine (load, memory), not of the file: read again next time
+# outcomes of the machine (load, memory, a bug), not of the file: read again next time
 NOT_REUSED = {"read_timeout", "read_memory", "file_unreadable"}
+READERS = ("python-calamine", "openpyxl", "xlrd", "odfpy", "defusedxml")
+
+
+@cache
+def _readers() -> tuple:
+    versions = []
+    for name in READERS:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, ""))
+    return (sys.version, *versions)
 
 
 def context_key(definition: dict, registry_rows: list[dict], limits: dict, code: str) -> str:
     """sha256 over everything but the file that decides its result."""
     h = hashlib.sha256()
-    for part in (definition, registry_rows, sorted(limits.items()), code):
+    for part in (definition, registry_rows, sorted(limits.items()), code, _readers()):
         h.update(pickle.dumps(part, protocol=4))
     return h.hexdigest()
 
 
 def _load(path: Path, key: str) -> dict:
     try:
-        kept = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        kept_key, payload = pickle.loads(path.read_bytes())  # a str and bytes: no class loaded
+        if kept_key != key:
+            return {}
+        files = pickle.loads(payload)
+    except Exception:  # missing, truncated, another format, classes of older code: read again
         return {}
-    if not isinstance(kept, dict) or kept.get("key") != key:
-        return {}
-    return kept.get("files", {})
+    return files if isinstance(files, dict) else {}
 
 
 def split(cache: str | Path, key: str, items: list[tuple[str, str]]):
@@ -59,12 +78,8 @@ def split(cache: str | Path, key: str, items: list[tuple[str, str]]):
 
 
 def store(cache: str | Path, key: str, results: list) -> None:
-    """Keep this run's results (atomic: a job killed half-way leaves the old cache or none)."""
+    """Keep this run's results for the next (atomic)."""
     files = {
         r.file: r for r in results if r.sha256 and not any(p.code in NOT_REUSED for p in r.problems)
     }
-    path = Path(cache)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(pickle.dumps({"key": key, "files": files}, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    write_pickle(cache, (key, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL)))

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from scripts.ingest.errors import plural
 from scripts.ingest.read import Sheet, Workbook, col_letter
 from scripts.ingest.scores import level_of, mark_of
 from scripts.ingest.validate import Problem, problem
@@ -133,15 +134,6 @@ def show(value) -> str:
         return value.strftime("%d.%m.%Y")
     text = clean_text(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def points_word(n: float) -> str:

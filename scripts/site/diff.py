@@ -74,8 +74,8 @@ def _flag(col: str, value: str) -> str:
         return {"1": "да", "0": "нет"}.get(value, value or "—")
     if col == "status":
         return labels.STATUS_SHORT.get(value, value) or "—"
-    if col in ("risk_reasons", "objectivity_flags"):
-        return labels.rules(value) or "—"
+    if col in ("risk_reasons", "objectivity_flags"):  # «, » inside the «; »-joined changes
+        return labels.rules(value, ", ") or "—"
     if col == "suppressed":
         return "да" if value else "нет"
     return value or "—"

@@ -30,7 +30,8 @@ from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
 from scripts.templates import report_form
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "site_templates" / "pages"
 
 LEVEL_KEYS = ["below_basic", "basic", "above_basic"]
 LEVEL_LABEL = dict(zip(LEVEL_KEYS, charts.LEVELS, strict=True))
@@ -76,13 +77,13 @@ def num(value) -> MdSafe:
     return _num_str("" if value is None else str(value))
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def pp(value) -> MdSafe:
     """A difference in percentage points with its sign: «+3,2», «−5,3», «0,0»; empty → «—»."""
     text = str(num(value))  # negative numbers already carry «−»
     return MdSafe(text if text.startswith(("−", "—")) or text in ("0", "0,0") else "+" + text)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _num_str(text: str) -> MdSafe:
     # the same figures recur on every page (percentages, counts); MdSafe is immutable
     if text == "":

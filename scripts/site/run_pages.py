@@ -5,11 +5,11 @@ import os
 import time
 from pathlib import Path
 
-import jinja2
-
 from scripts.common import entry
+from scripts.common.hashing import code_version
+from scripts.site import jinja_cache
 from scripts.site.load import read_results
-from scripts.site.pages import ENV, Site, build_pages
+from scripts.site.pages import ENV, ROOT, Site, build_pages
 
 
 def main(smk) -> None:
@@ -17,9 +17,8 @@ def main(smk) -> None:
     t0 = time.perf_counter()
     if smk.threads < 2:  # the downloads are written by a forked second process only with 2 threads
         os.environ["SITE_PAGES_FORK"] = "0"
-    if smk.params.get("jinja_cache"):
-        Path(smk.params.jinja_cache).mkdir(parents=True, exist_ok=True)
-        ENV.bytecode_cache = jinja2.FileSystemBytecodeCache(smk.params.jinja_cache)
+    if smk.params.get("jinja_cache"):  # keyed by our code: it decides how templates compile
+        jinja_cache.install(ENV, smk.params.jinja_cache, code_version(ROOT))
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(res, smk.params.definition, smk.params.thresholds)
     stats = build_pages(site, Path(smk.output[0]))

@@ -146,11 +146,9 @@ def shard_key(
     folder (a chart or download that appears re-renders it). So a school's new chart file
     re-renders that school's page only, and shard 0 (which links to the school pages, not to
     their files) sees only the school pages' paths."""
-    from importlib.metadata import version
-
     h = hashlib.sha256(f"{shard}\0{epoch}\n".encode() + "\0".join(schools).encode())
-    for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2"):
-        h.update(f"{pkg}={version(pkg)}\n".encode())
+    for line in _theme_versions():
+        h.update(f"{line}\n".encode())
     for name in ("mkdocs.yml", "hooks.py"):
         path = work / name
         h.update(path.read_bytes() if path.exists() else b"")
@@ -178,6 +176,12 @@ def shard_key(
         names = "\0".join(folders.get(school_folder(rel), [])).encode()
         pages[rel] = hashlib.sha256(names + b"\n" + text).hexdigest()
     return h.hexdigest(), pages, urls
+
+
+def _theme_versions() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{pkg}={version(pkg)}" for pkg in ("mkdocs", "mkdocs-material", "markdown", "jinja2")]
 
 
 def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | None = None) -> bool:
@@ -216,8 +220,10 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
 def _mkdocs(work, spec, out, epoch, tree, render=None, raw=None, jinja_cache=None) -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1",
            "SITE_SHARD": str(spec.resolve())}  # fmt: skip
-    if jinja_cache is not None:
-        env["SITE_JINJA_CACHE"] = str(Path(jinja_cache).resolve())
+    if jinja_cache is not None:  # keyed by the theme's versions (the templates compile with them)
+        from scripts.site import jinja_cache as jc
+
+        env["SITE_JINJA_CACHE"] = str(jc.folder(jinja_cache, *_theme_versions()).resolve())
     if raw is not None:
         raw.mkdir(parents=True)
         env["SITE_RAW"] = str(raw.resolve())

@@ -195,3 +195,19 @@ def test_read_csv_gives_the_rows_of_dict_reader(header, rows):
         assert read_csv(fh.name) == expected
     finally:
         os.unlink(fh.name)
+
+
+def test_config_message_quotes_a_value_on_one_short_line(tmp_path):
+    """An empty key says «пусто», not None; a long multi-line text is one line of ≤ 60 chars."""
+    path = write_variant(tmp_path, lambda d: d["levels"].update(basic_min=None))
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    assert (
+        str(info.value)
+        == f"{path}: ключ «levels.basic_min»: значение «» (пусто) должно быть целым числом"
+    )
+    path = write_variant(tmp_path, lambda d: d["tasks"][0].update(max="a\nb " * 40))
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    message = str(info.value)
+    assert "\n" not in message and "«a b a b" in message and "…»" in message

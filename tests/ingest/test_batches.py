@@ -162,3 +162,32 @@ def test_batch_cache_never_keeps_what_the_machine_decided(tmp_path: Path):
     assert reuse.split(cache, "other", items) == ({}, [0, 1])
     cache.write_bytes(b"not a pickle")
     assert reuse.split(cache, "k", items) == ({}, [0, 1])
+
+
+def test_batch_cache_of_other_code_is_not_loaded(tmp_path: Path):
+    """A kept reading whose objects older code cannot load (a class that moved) is recognised by
+    its key and never unpickled; a cache pickled whole by other code is ignored too."""
+    import pickle
+
+    from scripts.ingest import reuse
+
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"x")
+    items = [(str(path), "submissions/a.xlsx")]
+    # a payload naming a module that does not exist: unpickling it would raise
+    bad = b"cno_such_module_x\nC\n."  # pickle.loads(bad) raises ModuleNotFoundError
+    cache = tmp_path / "c.pickle"
+    cache.write_bytes(pickle.dumps(("old-key", bad)))
+    assert reuse.split(cache, "new-key", items) == ({}, [0])
+    cache.write_bytes(pickle.dumps(("new-key", bad)))  # same key, unloadable objects: read again
+    assert reuse.split(cache, "new-key", items) == ({}, [0])
+    cache.write_bytes(pickle.dumps({"key": "new-key", "files": {}}))  # session 6's first format
+    assert reuse.split(cache, "new-key", items) == ({}, [0])
+
+
+def test_batch_cache_key_holds_the_readers_versions(monkeypatch):
+    from scripts.ingest import reuse
+
+    before = reuse.context_key({"id": "a"}, [], {}, "code")
+    monkeypatch.setattr(reuse, "_readers", lambda: ("3.11", ("python-calamine", "9.9.9")))
+    assert reuse.context_key({"id": "a"}, [], {}, "code") != before

@@ -190,7 +190,7 @@ def test_sheet_limits_hold_for_a_sheet_that_is_not_read(tmp_path, demo, registry
     # the record names the sheet and its farthest cell (SPEC §4: file, sheet and cell)
     far = f"{col_letter(width + 5)}3"
     assert (res.problems[0].sheet, res.problems[0].cell) == ("Для себя", far)
-    assert res.problems[0].message.startswith(f"Для себя!{far}: данные листа занимают 3 строк")
+    assert res.problems[0].message.startswith(f"Для себя!{far}: данные листа занимают 3 строки и ")
 
 
 def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):

@@ -325,7 +325,7 @@ class Site:
             text = "; ".join(parts)
             if rule in FIRST_CONDITION:  # the rule's name, then what its conditions measured
                 text = f"{md_text(label)} — {text}"
-            out.append({"rule": rule, "label": label, "value": value, "text": MdSafe(text)})
+            out.append({"rule": rule, "text": MdSafe(text)})
         return out
 
     def recommendations(self, scope: str, code: str) -> list[dict]:
@@ -578,7 +578,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 if school_values
                 else None,
                 task_rows=t_rows,
-                task_diff=bool(mun_diffs),
+                task_diff_head=[DIFF_HEAD[c] for c in mun_diffs],
                 task_chart=chart(d, "tasks", charts.spec("completion", t_values))
                 if t_values
                 else None,

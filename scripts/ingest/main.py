@@ -85,21 +85,18 @@ def parse_batch(
     registry = {r["school_code"]: r for r in rows}
     raw_dir = Path(registry_path).parent
     items = list_submissions(raw_dir, [str(raw_dir / f) for f in files])
-    if cache is None:
-        return process_all(
-            items, definition, registry, limits, jobs=jobs, progress=_progress(len(items))
-        )
-    key = reuse.context_key(definition, rows, limits, code_sha)
-    results, todo = reuse.split(cache, key, items)
+    key = reuse.context_key(definition, rows, limits, code_sha) if cache else ""
+    kept, todo = reuse.split(cache, key, items) if cache else ({}, list(range(len(items))))
     read = process_all(
         [items[i] for i in todo], definition, registry, limits, jobs=jobs,
         progress=_progress(len(todo)),
     )  # fmt: skip
-    results.update(zip(todo, read, strict=True))
-    results = [results[i] for i in range(len(items))]
-    reuse.store(cache, key, results)
-    log.info("Файлов прочитано %d, взято из прошлого прочтения без изменений %d",
-             len(todo), len(items) - len(todo))  # fmt: skip
+    kept.update(zip(todo, read, strict=True))
+    results = [kept[i] for i in range(len(items))]
+    if cache:
+        reuse.store(cache, key, results)
+        log.info("Файлов прочитано %d, взято из прошлого прочтения без изменений %d",
+                 len(todo), len(items) - len(todo))  # fmt: skip
     return results
 
 

@@ -34,7 +34,8 @@ rule pages:
     params:
         definition=assessment_definition,
         thresholds=assessment_thresholds,
-        # the page templates compiled once, not in every run (checked against their source)
+        # the page templates compiled once per code version (scripts/site/jinja_cache.py)
         jinja_cache="build/jinja-cache",
+        code_version=CODE_VERSION,
     script:
         "../scripts/site/run_pages.py"

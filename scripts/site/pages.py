@@ -30,8 +30,7 @@ from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
 from scripts.templates import report_form
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "site_templates" / "pages"
+TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "pages"
 
 LEVEL_KEYS = ["below_basic", "basic", "above_basic"]
 LEVEL_LABEL = dict(zip(LEVEL_KEYS, charts.LEVELS, strict=True))

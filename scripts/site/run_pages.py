@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 from scripts.common import entry
-from scripts.common.hashing import code_version
 from scripts.site import jinja_cache
 from scripts.site.load import read_results
-from scripts.site.pages import ENV, ROOT, Site, build_pages
+from scripts.site.pages import ENV, Site, build_pages
 
 
 def main(smk) -> None:
@@ -18,7 +17,7 @@ def main(smk) -> None:
     if smk.threads < 2:  # the downloads are written by a forked second process only with 2 threads
         os.environ["SITE_PAGES_FORK"] = "0"
     if smk.params.get("jinja_cache"):  # keyed by our code: it decides how templates compile
-        jinja_cache.install(ENV, smk.params.jinja_cache, code_version(ROOT))
+        jinja_cache.install(ENV, smk.params.jinja_cache, smk.params.code_version)
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(res, smk.params.definition, smk.params.thresholds)
     stats = build_pages(site, Path(smk.output[0]))

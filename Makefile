@@ -10,14 +10,13 @@ SMK_FLAGS ?= --quiet rules host --rerun-incomplete
 .PHONY: site results test lint format serve templates diff bench cluster unlock clean
 
 # The SLURM plugins go to $(VENV)/cluster, not the venv: Snakemake imports every executor plugin
-# it can see at start, and this one costs 0.25 s per run (scripts/common/lockfile.py).
+# it can see at start, and this one imports pandas (scripts/common/lockfile.py).
 $(STAMP): requirements.lock scripts/common/lockfile.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python scripts/common/lockfile.py requirements.lock local > $(VENV)/local.lock
 	$(BIN)/python scripts/common/lockfile.py requirements.lock cluster > $(VENV)/cluster.lock
-	$(BIN)/python -m pip uninstall --quiet --yes snakemake-executor-plugin-slurm \
-		snakemake-executor-plugin-slurm-jobstep 2>/dev/null || true
+	$(BIN)/python -m pip uninstall --quiet --yes -r $(VENV)/cluster.lock 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/local.lock
 	rm -rf $(VENV)/cluster
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --target $(VENV)/cluster \

@@ -464,15 +464,25 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     download_sections, finish_downloads = _downloads_job(
         site, out / "data", report_form_jobs(site, out)
     )
-    files: dict[str, str] = {}
     reg = site.region
     reg_hidden = site.sup.region_reason is not None
     common = {"a": a, "k": k, "reg": reg, "reg_hidden": reg_hidden}
+    written = {"pages": 0, "charts": 0}
+    page_charts: dict[str, dict[str, dict]] = defaultdict(dict)  # folder → {chart name: spec}
 
     def put(rel: str, text: str):
-        files[rel] = text
-
-    page_charts: dict[str, dict[str, dict]] = defaultdict(dict)  # folder → {chart name: spec}
+        """Write a page now, with its folder's charts (one file per page, ≈ 4 charts): nothing
+        is held until the end (a country's pages and specs were gigabytes in memory)."""
+        folder = os.path.dirname(rel)
+        os.makedirs(out / folder, exist_ok=True)
+        with open(out / rel, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        written["pages"] += 1
+        specs = page_charts.pop(folder + "/" if folder else "", None)
+        if specs:
+            with open(out / folder / CHARTS_FILE, "w", encoding="utf-8") as fh:
+                fh.write(charts.dumps(specs))
+            written["charts"] += len(specs)
 
     def chart(rel_dir: str, name: str, spec: dict) -> MdSafe:
         page_charts[rel_dir][name] = spec
@@ -819,19 +829,9 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     put("changes/index.md", render("changes.md.j2", **common, report=None))
     put("data/index.md", render("data.md.j2", **common, sections=download_sections))
 
-    for rel_dir, specs in page_charts.items():  # one file per page (≈ 4 charts): fewer files
-        put(f"{rel_dir}{CHARTS_FILE}", charts.dumps(specs))
-    folders = set()  # each folder made once (at 10×: 6 600 files in 3 300 folders)
-    for rel, text in files.items():
-        folder = os.path.dirname(rel)
-        if folder not in folders:
-            os.makedirs(out / folder, exist_ok=True)
-            folders.add(folder)
-        with open(out / rel, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    assert not page_charts, f"charts of no page: {sorted(page_charts)}"
     finish_downloads()
-    return {"pages": sum(1 for f in files if f.endswith(".md")), "charts": sum(map(len, page_charts.values())),
-            "downloads": 2 * len(download_sections)}  # fmt: skip
+    return {**written, "downloads": 2 * len(download_sections)}
 
 
 def _downloads_job(

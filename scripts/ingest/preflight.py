@@ -212,7 +212,7 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
         height = sheet.last_row - sheet.first_row + 1
         width = sheet.last_col - sheet.first_col + 1
         if height * width > max_cells:
-            last = f"{_letters(sheet.last_col)}{sheet.last_row}"
+            last = f"{col_letter(sheet.last_col)}{sheet.last_row}"
             raise _too_large(
                 name,
                 f"данные занимают {rows_cols(height, width, ' × ')} (до ячейки {last}), "
@@ -312,12 +312,13 @@ def _scan_tokens(seg: bytes, sheet: SheetFindings, state: list, name: str) -> No
     state[0], state[1] = row, col
 
 
-def _letters(index: int) -> str:
-    out = ""
+def col_letter(index: int) -> str:
+    """1 → A, 26 → Z, 27 → AA."""
+    letters = ""
     while index > 0:
         index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _too_large(name: str, what: str, cell: str | None) -> ReadError:

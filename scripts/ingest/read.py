@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import python_calamine as pc
 
 from scripts.ingest.errors import ReadError, rows_cols
-from scripts.ingest.preflight import Findings, check_archive, inspect_zip
+from scripts.ingest.preflight import Findings, check_archive, col_letter, inspect_zip
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -30,15 +30,6 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 UNZIPPED_FACTOR = 50
 
 DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
-
-
-def col_letter(index: int) -> str:
-    """1 → A, 26 → Z, 27 → AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def col_index(letters: str) -> int:

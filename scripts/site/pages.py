@@ -327,11 +327,14 @@ class Site:
             out.append({"rule": rule, "text": MdSafe(text)})
         return out
 
-    def recommendations(self, scope: str, code: str) -> list[dict]:
-        """Grouped by topic: [{topic, title, items: [{audience, text}]}], topics in the codifier's order."""
+    def recommendations(self, scope: str, code: str, rules_only: bool = False) -> list[dict]:
+        """Grouped by topic: [{topic, title, items: [{audience, text}]}], topics in the codifier's
+        order; `rules_only`: those chosen by a risk or objectivity rule, not by a deficit."""
         order = {c: i for i, c in enumerate(self.result_text)}
         by_topic: dict[str, list] = defaultdict(list)
         for r in self.recs.get((scope, code), []):
+            if rules_only and r["topic"] not in RULES:
+                continue
             by_topic[r["topic"]].append(
                 {"audience": AUDIENCE.get(r["audience"], r["audience"]), "text": r["text"]}
             )
@@ -563,7 +566,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 risk_list.append(
                     {"link": MdSafe(site.school_link(s["school_code"], 2).html()),  # in deferred HTML
                      "reasons": site.reason_rows("school", s["school_code"], "risk", sh),
-                     "recs": [r for r in site.recommendations("school", s["school_code"]) if r["topic"] in RULES]}
+                     "recs": site.recommendations("school", s["school_code"], rules_only=True)}
                 )  # fmt: skip
         series = [
             ("Муниципалитет", [] if hidden else site.tasks.get(("municipality", code), []), "task")
@@ -710,11 +713,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 # a hidden school's deficits would bound its completion (< 57 %, 15 pp below the
                 # region…): not published, nor the recommendations chosen by them
                 deficits=[] if hidden else site.deficit_groups("school", code, hidden),
-                recs=[
-                    r
-                    for r in site.recommendations("school", code)
-                    if not hidden or r["topic"] in RULES
-                ],  # fmt: skip
+                recs=site.recommendations("school", code, rules_only=hidden),
                 notes=notes,
                 th=thresholds_note,
             ),

@@ -399,3 +399,65 @@ def test_diff_names_statuses_rules_and_columns_in_russian(tmp_path):
     assert "below_basic" not in text and "accepted" not in text
     page = diff.render_md(rep, "v1")
     assert "| ниже базового уровня, % | 30,0 | 10,0 |" in page
+
+
+def _naive_numbers(old, new):
+    """The changed numbers by parsing every row of both versions (csv.DictReader) — what
+    diff.compare finds by parsing only the lines that differ."""
+    import csv as csv_mod
+
+    def rows(folder, name, keys):
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            return {}
+        with open(path, encoding="utf-8", newline="") as fh:
+            return {tuple(r[k] for k in keys): r for r in csv_mod.DictReader(fh)}
+
+    out = []
+    for t, (name, keys, _where) in enumerate(diff.TABLES):
+        o_rows, n_rows = rows(old, name, keys), rows(new, name, keys)
+        for i, k in enumerate([*n_rows, *(k for k in o_rows if k not in n_rows)]):
+            o, n = o_rows.get(k, {}), n_rows.get(k, {})
+            for col in dict.fromkeys([*(n or o)]):
+                if col not in diff.NOT_NUMBERS and o.get(col, "") != n.get(col, ""):
+                    out.append((t, i, col, o.get(col, ""), n.get(col, "")))
+    return out
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_diff_parses_only_changed_lines_with_the_same_result(tmp_path, quoted):
+    """A country's comparison reads 1.5 M lines: diff parses only the lines that differ. Its
+    changed numbers must be those of a full parse — for edited, added, removed and reordered rows,
+    and when a quoted cell spans lines (then it parses everything)."""
+    import random
+
+    from scripts.common.csvio import write_csv
+
+    rnd = random.Random(7)
+    cols = ["scope", "code", "task", "completion_pct", "students"]
+    base = [{"scope": "school", "code": f"{s:04d}", "task": str(t), "students": str(rnd.randint(1, 30)),
+             "completion_pct": f"{rnd.uniform(0, 100):.1f}"} for s in range(60) for t in range(1, 6)]  # fmt: skip
+    if quoted:
+        base[3]["code"] = "00\n03"  # a line break inside a quoted cell
+    changed = [dict(r) for r in base]
+    for r in rnd.sample(changed, 25):
+        r["completion_pct"] = f"{rnd.uniform(0, 100):.1f}"
+    del changed[10:14]  # removed rows
+    changed.append(
+        {"scope": "region", "code": "", "task": "1", "students": "9", "completion_pct": "5.0"}
+    )
+    changed[20], changed[40] = changed[40], changed[20]  # reordered
+    for name, rows in (("old", base), ("new", changed)):
+        (tmp_path / name).mkdir()
+        write_csv(tmp_path / name / "tasks.csv", rows, cols)
+    rep = diff.compare(tmp_path / "old", tmp_path / "new")
+    got = [(n["column"], n["old"], n["new"]) for n in rep["numbers"]]
+    naive = _naive_numbers(tmp_path / "old", tmp_path / "new")
+    assert len(naive) > 25
+    # the same changes, in the report's order (its group sort, then the naive file order)
+    assert sorted(got) == sorted((c, o, n) for _t, _i, c, o, n in naive)
+    by_group = {}
+    for n in rep["numbers"]:
+        by_group.setdefault(n["who"], []).append((n["row"], n["column"], n["old"], n["new"]))
+    school = by_group["ОО 0005"]
+    assert school == sorted(school, key=lambda x: int(x[0].split()[-1]))

@@ -310,8 +310,13 @@ class Parsed:
     rows_absent: int = 0
 
 
+HELP_SHEET = "Инструкция"  # the template's own text (scripts/templates/school_template.py)
+
+
 def wanted_sheet(name: str) -> bool:
-    return norm_label(name) in (norm_label(TITLE_SHEET), norm_label(RESULTS_SHEET))
+    """Every sheet but the template's instructions: «Титул» and «Результаты» are parsed, any other
+    is looked at for a table of students kept outside «Результаты» (`results_elsewhere`)."""
+    return norm_label(name) != norm_label(HELP_SHEET)
 
 
 def find_sheet(workbook: Workbook, title: str) -> Sheet | None:
@@ -864,6 +869,10 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
                     "Внесите результаты всех участников и пришлите файл заново",
                 )
             )
+    for name in workbook.sheet_names:
+        sheet = workbook.sheets.get(name)
+        if sheet is not None and sheet is not title and sheet is not results:
+            _results_elsewhere(sheet, file, out)
     for sheet in (title, results):
         if sheet is not None:
             _sheet_notes(
@@ -874,6 +883,43 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
             p if p.school_code else _with_school(p, out.school_code) for p in out.problems
         ]
     return out
+
+
+def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
+    """Students on a sheet other than «Результаты» (a second class on a copied sheet) would be
+    neither counted nor rejected (SPEC §4: nothing is lost), so such a sheet is an error: a header
+    row starting with `№`, and below it rows with something besides №/Итого/Отметка."""
+    header = find_header(sheet)
+    if header is None:
+        return
+    index, row = header
+    skip = {
+        offset
+        for offset, cell in enumerate(sheet.rows[index])
+        if isinstance(cell, str) and norm_label(cell) in ("№", "итого", "отметка")
+    }
+    filled = [
+        sheet.first_row + i
+        for i in range(index + 1, len(sheet.rows))
+        if any(not is_empty(c) for j, c in enumerate(sheet.rows[i]) if j not in skip)
+    ]
+    if not filled:
+        return  # an empty copy of the table: nothing to lose
+    cell = f"{col_letter(sheet.first_col)}{row}"
+    out.problems.append(
+        problem(
+            file,
+            out.school_code,
+            sheet.name,
+            cell,
+            "results_elsewhere",
+            f"на листе есть таблица участников (заголовок «№» в ячейке {cell}, заполненных "
+            f"строк под ним: {len(filled)}, первая — {filled[0]}); результаты читаются только "
+            f"с листа «{RESULTS_SHEET}», эти участники не были бы учтены",
+            f"Перенесите эти строки на лист «{RESULTS_SHEET}» (одна строка на ученика, все классы "
+            f"в одной таблице) и удалите лист «{sheet.name}»",
+        )
+    )
 
 
 def _with_school(p: Problem, code: str) -> Problem:

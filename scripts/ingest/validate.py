@@ -45,6 +45,7 @@ CATALOGUE: dict[str, str] = {
     "column_extra": WARNING,
     "personal_data": ERROR,
     "no_rows": ERROR,
+    "results_elsewhere": ERROR,
     "hidden_content": WARNING,
     "merged_cells": WARNING,
     "formula_no_value": WARNING,

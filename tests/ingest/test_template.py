@@ -242,3 +242,30 @@ def test_other_assessment(tmp_path, other):
     assert res.students[0]["level"] == "above_basic" and res.students[0]["mark"] is None
     assert res.students[0]["task_5.10"] == 2
     assert res.students[1]["level"] == "below_basic" and res.students[1]["variant"] is None
+
+
+def test_students_on_another_sheet_reject_the_file(tmp_path, demo, registry):
+    """SPEC §4 «nothing is lost»: a second class kept on a copied sheet would be neither counted
+    nor rejected — the file is rejected, naming that sheet and its `№` cell. An empty copy of the
+    table (only №/Итого pre-filled), a school's notes sheet and the template's instructions pass."""
+    header = demo_header(demo)
+    base = {
+        "Титул": title_grid("0101", demo["template"]),
+        "Результаты": [["Результаты работы"], [], header, *ok_rows(demo, 2)],
+    }
+    second = [["4Б"], header + ["Итого"], demo_row(1, "b1", "4Б", definition=demo),
+              demo_row(2, "b2", "4Б", definition=demo), [3]]  # fmt: skip
+    path = xlsxwriter_book(tmp_path / "two.xlsx", {**base, "Результаты (2)": second})
+    res = ingest(path, demo, registry)
+    assert res.status == "rejected"
+    assert found(res) == {("Результаты (2)", "A2", "error", "results_elsewhere")}
+    assert "заполненных строк под ним: 2, первая — 3" in res.problems[0].message
+    assert res.rows_read == 2  # «Результаты» itself is still read, its rows are in a rejected file
+
+    empty_copy = [header + ["Итого"], [1, None, None, None, None, *[None] * 14, 0], [2]]
+    notes = [["Заметки учителя"], ["№ 5 болел, писал позже"]]
+    help_sheet = [["№"], ["Заполните лист «Результаты»"]]  # the instructions are never read
+    path = xlsxwriter_book(tmp_path / "ok.xlsx", {**base, "Копия": empty_copy, "Для себя": notes,
+                                                  "Инструкция": help_sheet})  # fmt: skip
+    res = ingest(path, demo, registry)
+    assert res.problems == [] and res.status == "accepted" and res.rows_read == 2

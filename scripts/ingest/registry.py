@@ -1,7 +1,8 @@
 """The registry of schools (SPEC §3.2): raw/<id>/registry.csv or registry.xlsx.
 
 CSV in UTF-8 (with or without BOM) or Windows-1251, separator `,` or `;` (detected from the
-header line). XLSX: the first sheet. Headers matched ignoring case, spaces and a trailing colon.
+header line: the first non-blank one). XLSX: the first sheet; a code typed as a number in a column
+formatted with leading zeros (`000000`) is read as shown (010001). Headers matched ignoring case, spaces and a trailing colon.
 School codes stay text (leading zeros kept). A bad registry stops the run: `StageError` with one
 Russian line naming the file and the row.
 """
@@ -52,12 +53,15 @@ def decode(data: bytes) -> str:
 
 def csv_rows(data: bytes) -> list[list[str]]:
     text = decode(data)
-    first = text.split("\n", 1)[0]
+    # the separator from the header line: the first line with anything but spaces on it
+    first = next((line for line in text.split("\n") if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
-def xlsx_rows(data: bytes, name: str) -> list[list]:
+def xlsx_rows(data: bytes, name: str) -> tuple[list[list], dict[tuple[int, int], int]]:
+    """The first sheet's cells as text (rows from Excel row 1) and where a whole number stood:
+    (row index, column index) → its value, for the codes' display format (`_zero_padded`)."""
     try:
         wb = read_workbook(data, wanted=lambda _n: True)
     except ReadError as err:
@@ -65,23 +69,55 @@ def xlsx_rows(data: bytes, name: str) -> list[list]:
     if not wb.sheet_names:
         raise StageError(f"{name}: в книге нет листов")
     sheet = wb.sheets[wb.sheet_names[0]]
-    rows = []
-    for _row, cells in sheet.iter_rows():
-        rows.append(
-            [
-                number_text(c)
-                if isinstance(c, int | float) and not isinstance(c, bool)
-                else clean_text(c)
-                for c in cells
-            ]
-        )
     # keep Excel row numbers for messages: pad with empty rows above the data
-    return [[] for _ in range(sheet.first_row - 1)] + rows
+    rows: list[list] = [[] for _ in range(sheet.first_row - 1)]
+    numbers: dict[tuple[int, int], int] = {}
+    for _row, cells in sheet.iter_rows():
+        line = [""] * (sheet.first_col - 1)
+        for c in cells:
+            if isinstance(c, int | float) and not isinstance(c, bool):
+                if isinstance(c, int) or c.is_integer():
+                    numbers[(len(rows), len(line))] = int(c)
+                line.append(number_text(c))
+            else:
+                line.append(clean_text(c))
+        rows.append(line)
+    return rows, numbers
+
+
+def _zero_padded(data: bytes, numbers: dict[tuple[int, int], int], columns: set[int]) -> dict:
+    """Codes typed as numbers in a column formatted to show leading zeros (`000000`: Excel shows
+    10001 as 010001) → the text the analyst sees. SPEC §3.2: codes keep their leading zeros."""
+    wanted = {pos: v for pos, v in numbers.items() if pos[1] in columns}
+    if not wanted:
+        return {}
+    import openpyxl  # only for a registry with numeric codes: calamine reads no number formats
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        last_row = max(i for i, _ in wanted) + 1
+        out = {}
+        for cells in ws.iter_rows(min_row=1, max_row=last_row):
+            for cell in cells:
+                if not hasattr(cell, "row"):  # an empty cell of read-only mode
+                    continue
+                pos = (cell.row - 1, cell.column - 1)
+                fmt = str(getattr(cell, "number_format", "") or "")
+                if pos in wanted and fmt.strip("0") == "" and fmt:
+                    out[pos] = str(wanted[pos]).zfill(len(fmt))
+        return out
+    finally:
+        wb.close()
 
 
 def parse_registry(data: bytes, name: str) -> list[dict]:
     """Registry rows (dicts with COLUMNS) in file order; `name` is used in error messages."""
-    rows = xlsx_rows(data, name) if name.lower().endswith(".xlsx") else csv_rows(data)
+    numbers: dict[tuple[int, int], int] = {}
+    if name.lower().endswith(".xlsx"):
+        rows, numbers = xlsx_rows(data, name)
+    else:
+        rows = csv_rows(data)
     header_at = next((i for i, r in enumerate(rows) if any(not is_empty(c) for c in r)), None)
     if header_at is None:
         raise StageError(f"{name}: реестр пуст")
@@ -98,6 +134,9 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
         raise StageError(
             f"{name}: нет столбца {', '.join('«' + m + '»' for m in missing)} в строке заголовков"
         )
+    code_columns = {roles["school_code"], roles["municipality_code"]}
+    for (i, j), text in _zero_padded(data, numbers, code_columns).items():
+        rows[i][j] = text
     result: list[dict] = []
     seen: dict[str, int] = {}
     for i in range(header_at + 1, len(rows)):

@@ -74,3 +74,32 @@ def test_duplicate_code_stops_the_run():
 def test_bad_registry(rows, header, pattern):
     with pytest.raises(StageError, match=pattern):
         parse_registry(csv_text(",", rows, header).encode(), "registry.csv")
+
+
+def test_xlsx_codes_typed_as_numbers_keep_the_zeros_excel_shows(tmp_path):
+    """SPEC §3.2: codes keep their leading zeros — also a code typed as a number in a column
+    formatted `000000` (Excel shows 10001 as 010001). Without such a format the number is what
+    Excel shows (10001). The number of students stays a number."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([1, "г. Иваново", 10001, "Школа № 1", "город", 25])
+    ws.append([2, "Вичугский район", 20002, "Школа № 2", "село", 7])
+    ws.append([3, "Кинешма", 30003, "Школа № 3", "город", None])
+    for row in (2, 3):
+        ws.cell(row=row, column=3).number_format = "000000"
+        ws.cell(row=row, column=1).number_format = "00"
+    path = tmp_path / "registry.xlsx"
+    wb.save(path)
+    rows = parse_registry(path.read_bytes(), "registry.xlsx")
+    assert [(r["municipality_code"], r["school_code"]) for r in rows] == [
+        ("01", "010001"), ("02", "020002"), ("3", "30003")]  # fmt: skip
+    assert [r["expected_students"] for r in rows] == [25, 7, None]
+
+
+def test_csv_separator_from_the_header_line_after_blank_lines():
+    text = "\n  \n" + csv_text(";")
+    rows = parse_registry(text.encode("utf-8"), "registry.csv")
+    assert [r["school_code"] for r in rows] == ["000101", "000201"]

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 from python_calamine import CalamineWorkbook
 
-from scripts.templates.registry_reader import School, _read_private, load_schools
+from scripts.templates.registry_reader import School, load_schools
 from scripts.templates.school_main import make_templates
 from scripts.templates.school_template import (
     RowPolicy,
@@ -173,11 +173,10 @@ def test_zip_bytes_deterministic():
     assert zipfile.ZipFile(io.BytesIO(a)).namelist() == ["a.xlsx", "b.xlsx"]
 
 
-def test_registry_readers_agree(tmp_path):
-    """The shared ingest reader and the private fallback read the same schools (cp1251, `;`)."""
+def test_templates_read_the_registry_as_ingest_does(tmp_path):
+    """The templates take the schools from the ingest stage's reader (cp1251, `;`; UTF-8 with a
+    BOM, `,`), so templates and validation agree on every code and name."""
     shared = load_schools(DATA / "registry_cp1251.csv")
-    private = _read_private(DATA / "registry_cp1251.csv")
-    assert shared == private
     assert [s.school_code for s in shared] == ["010001", "010002", "020001"]
     assert shared[0].school_name == 'МБОУ "Средняя школа № 1"'
     assert [s.expected_students for s in shared] == [47, None, 4]
@@ -186,4 +185,4 @@ def test_registry_readers_agree(tmp_path):
     bom.write_bytes(
         b"\xef\xbb\xbf" + text.replace('"Средняя школа № 1"', "Средняя школа № 1").encode()
     )
-    assert [s.school_code for s in _read_private(bom)] == ["010001", "010002", "020001"]
+    assert [s.school_code for s in load_schools(bom)] == ["010001", "010002", "020001"]

@@ -23,9 +23,16 @@ def submission_files(raw_dir: str | Path) -> list[str]:
     if not os.path.isdir(root):
         return []
     out = []
+    seen: set[tuple[int, int]] = set()  # folders entered (a linked folder is followed once)
     # string prefixes, not os.path.relpath (two abspath calls a file: 0.4 s for a country's
-    # 40 000 workbooks at every snakemake start)
-    for folder, _dirs, names in os.walk(root):
+    # 40 000 workbooks at every snakemake start). Linked folders are followed (SPEC §3.3: never
+    # silently skipped); a link that leads nowhere is listed as a file (rejected as unreadable).
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:  # a link back to a folder already walked: a loop
+            dirs.clear()
+            continue
+        seen.add((st.st_dev, st.st_ino))
         prefix = ("submissions" + folder[len(root) :]).replace(os.sep, "/")
         out.extend(f"{prefix}/{name}" for name in names)
     return sorted(out)
@@ -47,7 +54,10 @@ def fingerprint(raw_dir: str | Path, files: list[str]) -> str:
     h = hashlib.sha256()
     base = os.fspath(raw_dir)
     for rel in files:
-        st = os.stat(os.path.join(base, rel))
+        try:
+            st = os.stat(os.path.join(base, rel))
+        except OSError:  # a link to nothing, or no permission: the batch reports the file
+            st = os.lstat(os.path.join(base, rel))
         h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 

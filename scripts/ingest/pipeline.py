@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from scripts.ingest import accounting
+from scripts.ingest import accounting, batches
 from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
 from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
 from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
@@ -141,10 +141,24 @@ def process_file(
     except OSError as exc:
         res = FileResult(file, "", 0)
         res.problems.append(
-            problem(file, "", "", "", "file_unreadable", f"файл не открывается ({exc.strerror})")
-        )
+            problem(file, "", "", "", "file_unreadable", f"файл не открывается: {_os_error(exc)}",
+                    "Положите в папку сам файл (не ярлык и не ссылку) и запустите обработку снова")
+        )  # fmt: skip
         return res
     return process_bytes(data, file, definition, registry, limits)
+
+
+def _os_error(exc: OSError) -> str:
+    """Why the system could not read a file, in Russian words (never the English strerror)."""
+    if isinstance(exc, FileNotFoundError):
+        return (
+            "его нет на месте (возможно, это ярлык или ссылка на удалённый или перенесённый файл)"
+        )
+    if isinstance(exc, PermissionError):
+        return "нет прав на чтение файла"
+    if isinstance(exc, IsADirectoryError):
+        return "это папка, а не файл"
+    return f"ошибка чтения с диска (код {exc.errno})"
 
 
 # --- every file in a bounded worker (scripts/ingest/isolate.py) ----------------------------
@@ -306,9 +320,8 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
 def list_submissions(raw_dir: str | Path, files: list[str] | None = None) -> list[tuple[str, str]]:
     """(path, path relative to raw/<id>/ with `/`) for every file under submissions/."""
     raw_dir = Path(raw_dir)
-    if files is None:
-        root = raw_dir / "submissions"
-        files = [str(p) for p in root.rglob("*") if p.is_file()] if root.is_dir() else []
+    if files is None:  # the workflow's listing (linked folders followed, dead links kept)
+        files = [str(raw_dir / f) for f in batches.submission_files(raw_dir)]
     out = []
     for f in files:
         rel = os.path.relpath(f, raw_dir).replace(os.sep, "/")

@@ -258,3 +258,32 @@ def test_rows_vs_registry_also_for_a_rejected_file_that_was_read(raw, tmp_path, 
                  "municipality_code": "02", "municipality": "Вичугский район"}]  # fmt: skip
     outcome = pipeline.combine([empty], registry, 10)
     assert not any(p.code == "rows_vs_registry" for p in outcome.problems)
+
+
+def test_linked_folders_are_read_and_dead_links_reported(tmp_path, demo):
+    """SPEC §3.3: files in any sub-folder, never silently skipped — also a folder that is a
+    symbolic link (followed once, even when a link loops back) and a link to a file that is
+    gone (rejected as unreadable, in Russian words). The workflow's listing and the CLI's agree."""
+    from scripts.ingest import batches
+
+    raw = tmp_path / "raw" / "math4-2021"
+    sub = raw / "submissions"
+    sub.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    school_book(elsewhere / "0102.xlsx", demo, [demo_row(1, "s1", definition=demo)], code="0102")
+    (sub / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(sub, target_is_directory=True)  # back up: walked once
+    (sub / "gone.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    files = batches.submission_files(raw)
+    assert files == ["submissions/gone.xlsx", "submissions/linked/0102.xlsx"]
+    assert [f for _p, f in pipeline.list_submissions(raw)] == files
+    batches.fingerprint(raw, files)  # a dead link must not stop the workflow's start
+    results = [pipeline.process_file(p, f, demo, {"0102": {"school_code": "0102",
+               "school_name": "Школа № 2", "municipality": "г. Иваново"}}, LIMITS)
+               for p, f in pipeline.list_submissions(raw)]  # fmt: skip
+    assert [(r.file, r.status) for r in results] == [
+        ("submissions/gone.xlsx", "rejected"), ("submissions/linked/0102.xlsx", "accepted")]  # fmt: skip
+    message = results[0].problems[0].message
+    assert results[0].problems[0].code == "file_unreadable"
+    assert "ярлык или ссылка" in message and "No such file" not in message

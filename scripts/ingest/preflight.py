@@ -30,14 +30,14 @@ from operator import itemgetter
 
 from defusedxml import ElementTree as SafeET
 
-from scripts.ingest.errors import ReadError, rows_cols
+from scripts.ingest.errors import ReadError
 
 DEFAULT_PREFLIGHT = {
     "max_zip_entries": 1000,  # a workbook has ~10-40 parts
     "max_zip_ratio": 100,  # uncompressed / compressed of one entry (sheets compress ~10-20x)
     "max_unzipped_mib": 200,  # all entries together, uncompressed
-    # rows × columns of a sheet's real extent: the grid calamine would allocate. 100 000 rows of a
-    # 50-column table pass (SPEC §4 allows 100 000 rows; a stray value at A60000 is such a table)
+    # rows × columns of a sheet's real extent above which it is read cell by cell (openpyxl), not
+    # into calamine's dense grid: never a rejection (SPEC §4 limits rows and columns only)
     "max_cells": 5_000_000,
 }
 RATIO_MIN_BYTES = 1024 * 1024  # the ratio is only checked for entries larger than this
@@ -80,6 +80,9 @@ class SheetFindings:
     hidden_rows: list[int] = field(default_factory=list)
     hidden_cols: list[int] = field(default_factory=list)
     hidden_sheet: bool = False
+    # the data's extent spans more than `max_cells` cells: read cell by cell (openpyxl), not into
+    # calamine's dense grid (one stray value at GR100000 would be 20 M cells of it)
+    sparse: bool = False
 
 
 @dataclass
@@ -211,14 +214,7 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
     if sheet.cells:
         height = sheet.last_row - sheet.first_row + 1
         width = sheet.last_col - sheet.first_col + 1
-        if height * width > max_cells:
-            last = f"{col_letter(sheet.last_col)}{sheet.last_row}"
-            raise _too_large(
-                name,
-                f"данные занимают {rows_cols(height, width, ' × ')} (до ячейки {last}), "
-                f"больше допустимых {max_cells} ячеек",
-                last,
-            )
+        sheet.sparse = height * width > max_cells
 
 
 def _last_tag_end(buf: bytes) -> int:

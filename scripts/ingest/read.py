@@ -327,9 +327,12 @@ def _read_openpyxl(
             c0 = min(min(r) for r in grid.values())
             c1 = max(max(r) for r in grid.values())
             _check_size(name, r1 - r0 + 1, c1 - c0 + 1, limits)
-            rows = [
-                [grid.get(r, {}).get(c, "") for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)
-            ]
+            # each row as long as its own last filled cell (an empty row is []): a stray value far
+            # below or right costs that one row, not a grid of rows × columns
+            rows = []
+            for r in range(r0, r1 + 1):
+                cells = grid.get(r)
+                rows.append([cells.get(c, "") for c in range(c0, max(cells) + 1)] if cells else [])
             sheets[name] = Sheet(name, r0, c0, rows)
         return Workbook(kind, names, sheets, "openpyxl")
     finally:
@@ -357,10 +360,17 @@ def read_workbook(
     for name, seen in findings.other_sheets.items():  # a sheet that is not read: its size only
         if seen.cells:
             _check_seen(name, seen, limits)
+    sparse = any(seen.sparse for seen in findings.sheets.values())
     try:
-        workbook = _read_calamine(data, kind, limits, wanted, findings)
+        if sparse:  # data spread over a grid too large for calamine's dense one (preflight)
+            for name, seen in findings.sheets.items():
+                if seen.cells:
+                    _check_seen(name, seen, limits)
+            workbook = _read_openpyxl(data, kind, limits, wanted, findings)
+        else:
+            workbook = _read_calamine(data, kind, limits, wanted, findings)
     except ReadError as err:
-        if kind != "xlsx" or err.code != "file_unreadable":
+        if kind != "xlsx" or err.code != "file_unreadable" or sparse:
             raise
         workbook = _read_openpyxl(data, kind, limits, wanted, findings)
     if zf is None:

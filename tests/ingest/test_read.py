@@ -193,10 +193,36 @@ def test_sheet_limits_hold_for_a_sheet_that_is_not_read(tmp_path, demo, registry
     assert res.problems[0].message.startswith(f"Для себя!{far}: данные листа занимают 3 строки и ")
 
 
+@pytest.mark.parametrize(("row", "col", "letters"), [(60_000, 90, "CL"), (100_000, 200, "GR")])
+def test_a_stray_value_far_right_and_below_is_read_not_rejected(
+    tmp_path, demo, registry, row, col, letters
+):
+    """SPEC §4 limits a sheet's rows (100 000) and columns (200) — not their product. A stray
+    value at CL60000 (5.4 M cells of extent) or at the very corner GR100000 (20 M) is over
+    `max_cells`, the grid calamine would allocate densely, so the sheet is read cell by cell
+    (openpyxl) within the worker's memory cap: accepted, with the column_extra warning naming
+    the stray cell, and the student row counted."""
+    import openpyxl
+
+    from scripts.ingest.pipeline import process_all
+
+    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    wb["Результаты"].cell(row=row, column=col, value=7)
+    path = tmp_path / "stray.xlsx"
+    wb.save(path)
+    res = process_all([(str(path), "submissions/f.xlsx")], demo, registry, LIMITS)[0]
+    assert res.status == "accepted" and res.rows_read == 1
+    assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
+        ("column_extra", "Результаты", letters)
+    ]
+    assert f"{letters}{row}" in res.problems[0].message
+    assert res.worker_peak_mib < 200  # calamine's dense grid would need ≈ 0.7–0.8 GiB
+
+
 def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
     """SPEC §4 rejects a sheet over 100 000 rows or 200 columns — not a 20-column table whose one
-    stray «№» stands at row 60 000 (1.2 M cells of grid: within `max_cells`); at row 150 000 it is
-    over the rows limit, and the record names the sheet and the far corner of its data."""
+    stray «№» stands at row 60 000; at row 150 000 it is over the rows limit, and the record names
+    the sheet and the far corner of its data."""
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))

@@ -300,6 +300,18 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
     return MdSafe("\n".join(out) + "\n")
 
 
+def _built_after(version_dir: Path) -> str | None | bool:
+    """The version a site version was built after (its `.site-version`; None: the first one), or
+    False when that is not recorded."""
+    import json
+
+    try:
+        record = json.loads((version_dir / ".site-version").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return record.get("previous") if isinstance(record, dict) else False
+
+
 def main(argv=None) -> int:
     from scripts.site.versions import read_versions
 
@@ -311,11 +323,24 @@ def main(argv=None) -> int:
     site = Path(args.site)
     versions = [v["version"] for v in read_versions(site)]
     new = args.new or (versions[0] if versions else None)
-    old = args.old or (
+    listed = (
         versions[versions.index(new) + 1]
         if new in versions and versions.index(new) + 1 < len(versions)
         else None
     )
+    old = args.old
+    if old is None and new:
+        # the version its changes page was compared with when it was built: the page and this
+        # report agree, also for a version that is the latest again (inputs changed back)
+        built_after = _built_after(site / new)
+        if built_after and not (site / built_after).is_dir():  # removed since (keep_versions)
+            built_after = False
+        old = listed if built_after is False else built_after
+        if built_after is not False and built_after != listed and listed:
+            print(f"Версия {new} снова последняя: входные данные вернулись к её состоянию. Как и "
+                  f"её страница «Изменения», отчёт сравнивает её с версией, после которой она была "
+                  f"собрана ({built_after or 'её не было: это первая версия'}); с предыдущей в "
+                  f"списке версий: make diff FROM={listed} TO={new}\n")  # fmt: skip
     if not new or not (site / new).is_dir():
         print(f"Ошибка: нет версии {new or '(сайт ещё не собран)'} в {site}/", file=sys.stderr)
         return 1

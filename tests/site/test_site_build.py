@@ -461,3 +461,23 @@ def test_diff_parses_only_changed_lines_with_the_same_result(tmp_path, quoted):
         by_group.setdefault(n["who"], []).append((n["row"], n["column"], n["old"], n["new"]))
     school = by_group["ОО 0005"]
     assert school == sorted(school, key=lambda x: int(x[0].split()[-1]))
+
+
+def test_diff_of_a_version_that_is_the_latest_again(two_versions, tmp_path, capsys):
+    """Inputs changed back: the earlier version becomes the latest again (no new version, SPEC
+    §8). Its changes page was made when it was built (the first version: nothing to compare), so
+    `make diff` compares as that page does and says how to compare with the version listed
+    after it."""
+    _, site, _, out = two_versions
+    v1, v2 = out[0][0]["version"], out[1][0]["version"]
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    listed = json.loads((copy / "versions.json").read_text())
+    (copy / "versions.json").write_text(json.dumps(listed[::-1]), encoding="utf-8")  # v1 on top
+    assert diff.main(["--site", str(copy)]) == 0
+    text = capsys.readouterr().out
+    assert f"Версия {v1} снова последняя" in text and f"make diff FROM={v2} TO={v1}" in text
+    assert f"— → {v1}" in text and "Первая версия: сравнивать не с чем." in text
+    assert "первая версия" in (copy / v1 / "math4-2021" / "changes" / "index.html").read_text()
+    assert diff.main(["--site", str(copy), "--from", v2]) == 0  # as asked: v2 → v1
+    assert f"{v2} → {v1}" in capsys.readouterr().out

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-# What counts as the workflow's code: its hash changes when any of these files does.
+# What counts as the workflow's code: its hash changes when any of these files does. The pinned
+# dependencies too: another mkdocs-material or pandas may write other bytes from the same inputs.
 CODE_FOLDERS = ("scripts", "site_templates", "config/schemas")
+CODE_FILES = ("Snakefile", "requirements.lock")
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
@@ -21,9 +23,9 @@ def sha256_file(path: str | Path) -> tuple[str, int]:
 
 
 def workflow_code_files(base: str | Path) -> list[str]:
-    """Snakefile, rules/*.smk and every file of CODE_FOLDERS, relative to `base`, sorted."""
+    """CODE_FILES, rules/*.smk and every file of CODE_FOLDERS, relative to `base`, sorted."""
     base = Path(base)
-    files = [base / "Snakefile", *sorted(base.glob("rules/*.smk"))]
+    files = [*(base / f for f in CODE_FILES), *sorted(base.glob("rules/*.smk"))]
     for folder in CODE_FOLDERS:
         files += sorted(
             p

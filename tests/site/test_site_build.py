@@ -481,3 +481,22 @@ def test_diff_of_a_version_that_is_the_latest_again(two_versions, tmp_path, caps
     assert "первая версия" in (copy / v1 / "math4-2021" / "changes" / "index.html").read_text()
     assert diff.main(["--site", str(copy), "--from", v2]) == 0  # as asked: v2 → v1
     assert f"{v2} → {v1}" in capsys.readouterr().out
+
+
+def test_check_offline_finds_every_outside_reference(tmp_path):
+    """The site makes no request outside its own server: any src/href/url() to another host in
+    the built HTML or CSS is reported (file and reference); localhost and relative links pass."""
+    (tmp_path / "a" / "б").mkdir(parents=True)
+    (tmp_path / "a" / "б" / "index.html").write_text(
+        '<p>Школа</p><script src="https://cdn.example.org/x.js"></script>'
+        '<a href="../index.html">назад</a><a href="http://localhost:8000/">локально</a>'
+        "<img src=//img.example.net/p.png>",
+        encoding="utf-8",
+    )
+    (tmp_path / "style.css").write_text("body{background:url(//fonts.example.com/f.woff)}")
+    (tmp_path / "data.json").write_text('{"src": "https://elsewhere.example/"}')  # not HTML/CSS
+    assert check_offline(tmp_path) == [
+        'a/б/index.html: src="https://cdn.example.org/x.js',
+        "a/б/index.html: src=//img.example.net/p.png",
+        "style.css: url(//fonts.example.com/f.woff",
+    ]

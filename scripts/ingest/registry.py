@@ -2,7 +2,8 @@
 
 CSV in UTF-8 (with or without BOM) or Windows-1251, separator `,` or `;` (detected from the
 header line: the first non-blank one). XLSX: the first sheet; a code typed as a number in a column
-formatted with leading zeros (`000000`) is read as shown (010001). Headers matched ignoring case, spaces and a trailing colon.
+formatted with leading zeros (`000000`) is read as shown (010001). The header row is the first
+row naming «Код ОО» (title rows may stand above it). Headers matched ignoring case, spaces and a trailing colon.
 School codes stay text (leading zeros kept). A bad registry stops the run: `StageError` with one
 Russian line naming the file and the row.
 """
@@ -30,6 +31,7 @@ HEADER_TEXT = {
     "school_code": "Код ОО",
     "school_name": "Наименование ОО",
 }
+HEADER_SEARCH = 20  # title rows above the header: at most this many non-empty rows
 EXPECTED_PREFIX = "обучающихся"  # «Обучающихся 4 классов» (any grade)
 REQUIRED = ("municipality_code", "municipality", "school_code", "school_name")
 SETTLEMENTS = {"город", "село"}
@@ -53,8 +55,9 @@ def decode(data: bytes) -> str:
 
 def csv_rows(data: bytes) -> list[list[str]]:
     text = decode(data)
-    # the separator from the header line: the first line with anything but spaces on it
-    first = next((line for line in text.split("\n") if line.strip()), "")
+    # the separator from the header line: the one naming «Код ОО», else the first non-blank one
+    lines = [line for line in text.split("\n") if line.strip()][:HEADER_SEARCH]
+    first = next((x for x in lines if "код оо" in norm_label(x)), lines[0] if lines else "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
@@ -118,7 +121,13 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
         rows, numbers = xlsx_rows(data, name)
     else:
         rows = csv_rows(data)
-    header_at = next((i for i, r in enumerate(rows) if any(not is_empty(c) for c in r)), None)
+    filled = [i for i, r in enumerate(rows) if any(not is_empty(c) for c in r)]
+    # the header: the first row naming «Код ОО» (title rows may stand above it, as in a report),
+    # else the first non-empty row (whose missing columns the error then lists)
+    header_at = next(
+        (i for i in filled[:HEADER_SEARCH] if any(norm_label(c) == "код оо" for c in rows[i])),
+        filled[0] if filled else None,
+    )
     if header_at is None:
         raise StageError(f"{name}: реестр пуст")
     roles: dict[str, int] = {}

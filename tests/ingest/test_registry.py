@@ -103,3 +103,20 @@ def test_csv_separator_from_the_header_line_after_blank_lines():
     text = "\n  \n" + csv_text(";")
     rows = parse_registry(text.encode("utf-8"), "registry.csv")
     assert [r["school_code"] for r in rows] == ["000101", "000201"]
+
+
+def test_title_rows_above_the_header(tmp_path):
+    """A registry exported as a report: title rows above the header row (the row naming «Код ОО»);
+    errors still name the file's own row numbers."""
+    path = openpyxl_book(
+        tmp_path / "registry.xlsx",
+        {"Реестр": [["Реестр ОО, 4 классы"], ["на 01.09.2021"], [], HEADER, *ROWS,
+                    ["03", "Кинешма", "000101", "Другая", "город", "3"]]},
+    )  # fmt: skip
+    with pytest.raises(StageError, match=r"registry.xlsx, строка 7: код ОО 000101 повторяется"):
+        parse_registry(path.read_bytes(), "registry.xlsx")
+    text = "Реестр школ на 01.09.2021\n" + csv_text(";")  # the title has no separator
+    assert [r["school_code"] for r in parse_registry(text.encode(), "r.csv")] == [
+        "000101",
+        "000201",
+    ]

@@ -15,6 +15,7 @@ import math
 
 from scripts.common.labels import CRITERIA, RULES
 from scripts.common.numfmt import round_half_up
+from scripts.site.escape import csv_cell
 from scripts.templates.school_template import doc_date, text_workbook
 
 SHEET_REPORT = "Отчёт"
@@ -263,6 +264,13 @@ def measure_texts(
 # --- workbook -----------------------------------------------------------------------------------
 
 
+def _text(value) -> str:
+    """A cell whose text comes from the inputs (a school's name, a planned result, a
+    recommendation): one a spreadsheet could take for a formula (`=`, `+`, `-`, `@`) gets a
+    leading `'`, as in every download (SPEC §7)."""
+    return str(csv_cell(value))
+
+
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of `width` characters (a generous estimate)."""
     per_line = max(1.0, width * 1.15 - 2)
@@ -456,8 +464,8 @@ def _risk_sheet(wb, fmt, thr, schools) -> None:
     for i, s in enumerate(rows, start=3):
         reasons = school_reasons(s, thr) if truthy(s.get("risk")) else ""
         flags = objectivity_reasons(s, thr)
-        ws.write_string(i, 0, s.get("school_code", ""), fmt["cell"])
-        ws.write_string(i, 1, s.get("school_name", ""), fmt["cell"])
+        ws.write_string(i, 0, _text(s.get("school_code", "")), fmt["cell"])
+        ws.write_string(i, 1, _text(s.get("school_name", "")), fmt["cell"])
         for col, key, style in (
             (2, "participants", "n0"),
             (3, "below_basic_pct", "n1"),
@@ -500,9 +508,9 @@ def _deficits_sheet(wb, fmt, definition, deficits) -> None:
         result = d.get("result", "")
         result_text = f"{result} {texts.get(result, '')}".strip()
         criteria = ", ".join(CRITERIA.get(c, c) for c in split_ids(d.get("criterion", "")))
-        ws.write_string(i, 0, d.get("task", ""), fmt["center"])
+        ws.write_string(i, 0, _text(d.get("task", "")), fmt["center"])
         ws.write_string(i, 1, LEVELS.get(d.get("level", ""), d.get("level", "")), fmt["cell"])
-        ws.write_string(i, 2, result_text, fmt["cell"])
+        ws.write_string(i, 2, _text(result_text), fmt["cell"])
         for col, key in ((3, "completion_pct"), (4, "region_pct"), (5, "schools_share_pct")):
             value = _float(d.get(key))
             if value is None:
@@ -522,10 +530,10 @@ def _recs_sheet(wb, fmt, recommendations) -> None:
     _table(ws, fmt, 2, [("Адресат", 18), ("Тема", 30), ("Рекомендация", 100)])
     for i, r in enumerate(recommendations, start=3):
         audience = AUDIENCES.get(r.get("audience", ""), r.get("audience", ""))
-        ws.write_string(i, 0, audience, fmt["cell"])
+        ws.write_string(i, 0, _text(audience), fmt["cell"])
         topic = r.get("topic", "")  # a planned result's code, or a rule id (in Russian)
-        ws.write_string(i, 1, RULES.get(topic, topic), fmt["cell"])
-        ws.write_string(i, 2, r.get("text", ""), fmt["cell"])
+        ws.write_string(i, 1, _text(RULES.get(topic, topic)), fmt["cell"])
+        ws.write_string(i, 2, _text(r.get("text", "")), fmt["cell"])
         ws.set_row(i, _row_height([(r.get("text", ""), 100), (RULES.get(topic, topic), 30)]))
     if not recommendations:
         ws.write_string(3, 0, "Рекомендаций муниципалитету нет.", fmt["note"])

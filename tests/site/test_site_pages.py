@@ -496,3 +496,26 @@ def test_text_typed_in_a_students_row_is_never_published(tmp_path, assessment):
     published = " ".join(published_message(r, set()) for r in records)
     assert not any(n in published for n in names)
     assert "значение не публикуется" in published
+
+
+def test_deficit_share_of_schools_not_exact_where_a_school_is_hidden(results_dir, assessment, th):
+    """A municipality's deficit «shared by 100 % of its 3 classified schools» beside two shown
+    schools' own deficits would say that the hidden third has it too (a site audit's case): where
+    the municipality hides a school, the page and the published report form say only «≥ 30 %»."""
+    from scripts.site.load import read_results
+    from scripts.site.pages import _report_form_rows
+
+    root, _info = results_dir
+    site = Site(read_results(root), assessment, th)
+    assert site.hides_a_school_of("02") and not site.hides_a_school_of("01")
+    rows = [{"scope": "municipality", "code": m, "result": "1.1", "task": "1", "level": "basic",
+             "completion_pct": "40.0", "region_pct": "80.0", "schools_share_pct": "100.0",
+             "criterion": "shared_by_schools"} for m in ("01", "02")]  # fmt: skip
+    site.res["deficits"].extend(rows)
+    site.deficits = site.res.by("deficits", "scope", "code")
+    share = {m: site.deficit_groups("municipality", m, False)[0]["tasks"][0]["share"]
+             for m in ("01", "02")}  # fmt: skip
+    assert share == {"01": "100,0", "02": "≥ 30"}
+    _region, per = _report_form_rows(site)
+    assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "1"] == ["100.0"]
+    assert [d["schools_share_pct"] for d in per["02"][2] if d["task"] == "1"] == [""]

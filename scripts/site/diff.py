@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scripts.common import labels
 from scripts.common.csvio import read_csv
-from scripts.site.escape import MdSafe, md_text
+from scripts.site.escape import MdSafe, csv_text, md_text
 
 # (file, key columns, how a row is grouped and labelled). Groups: the region, a municipality, a school.
 TABLES = [
@@ -63,11 +63,18 @@ def _scope(r: dict) -> tuple[str, str]:
 def _rows(folder: Path | None, name: str, keys: list[str]) -> dict:
     if folder is None or not (folder / f"{name}.csv").exists():
         return {}
-    rows = read_csv(folder / f"{name}.csv")
+    rows = [_plain(r) for r in read_csv(folder / f"{name}.csv")]
     if len(keys) > 1:
         key = itemgetter(*keys)  # a tuple of the key columns
         return {key(r): r for r in rows}
     return {tuple(r[k] for k in keys): r for r in rows}
+
+
+def _plain(row: dict) -> dict:
+    """A download's row with its texts as they were (a name starting `=` is `'=` in the CSV)."""
+    if any(v and v[0] == "'" for v in row.values() if isinstance(v, str)):
+        return {k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()}
+    return row
 
 
 def _lines(path: Path) -> list[str] | None:
@@ -109,13 +116,13 @@ def _differing(old: Path, new: Path, name: str, keys: list[str]) -> tuple[dict, 
         key = lambda r, k=keys[0]: (r[k],)  # noqa: E731 — as _rows: a 1-tuple
     n_rows, where = {}, {}
     for (i, _line), cells in zip(n_only, csv.reader(line for _, line in n_only), strict=True):
-        row = dict(zip(header, cells, strict=False))
+        row = _plain(dict(zip(header, cells, strict=False)))
         n_rows[key(row)] = row
         where.setdefault(key(row), i)
     o_rows = {}
     total = len(n_lines) - 1
     for cells in csv.reader(o_only):
-        row = dict(zip(header, cells, strict=False))
+        row = _plain(dict(zip(header, cells, strict=False)))
         o_rows[key(row)] = row
         if key(row) not in where:
             where[key(row)] = total + len(where)

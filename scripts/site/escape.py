@@ -109,6 +109,15 @@ def csv_cell(value):
     return text
 
 
+def csv_text(value: str) -> str:
+    """A download cell's text as it was before `csv_cell` (the changes report reads downloads)."""
+    if value.startswith("'"):
+        rest = value[1:]
+        if rest.lstrip(" \u00a0").startswith(_FORMULA_START) and not _NUMBER.fullmatch(rest):
+            return rest
+    return value
+
+
 _PLAIN_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 
 

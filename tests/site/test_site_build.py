@@ -500,3 +500,23 @@ def test_check_offline_finds_every_outside_reference(tmp_path):
         "a/б/index.html: src=//img.example.net/p.png",
         "style.css: url(//fonts.example.com/f.woff",
     ]
+
+
+def test_diff_shows_names_as_typed_not_as_neutralised_in_downloads(tmp_path):
+    """The changes report reads the downloads, where a name a spreadsheet could take for a formula
+    got a leading «'» (SPEC §7); the report shows the name as it is (a site audit found «'-@x»)."""
+    from scripts.common.csvio import write_csv
+    from scripts.site.escape import csv_cell
+
+    cols = ["municipality_code", "municipality", "school_code", "school_name", "status"]
+    name = "-@x <b>Школа</b>"
+    row = {"municipality_code": "01", "municipality": "=М", "school_code": "010001",
+           "school_name": csv_cell(name), "status": "accepted"}  # fmt: skip
+    assert row["school_name"] == "'" + name
+    for folder, status in (("old", "accepted"), ("new", "rejected")):
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "schools.csv", [{**row, "status": status}], cols)
+    rep = diff.compare(tmp_path / "old", tmp_path / "new")
+    assert [s["name"] for s in rep["schools"]] == [name]
+    page = diff.render_md(rep, "v1")
+    assert "- 010001 &#45;&#64;x" in page and "<b>Школа</b>" not in page  # escaped, no «'»

@@ -8,6 +8,7 @@ from pathlib import Path
 from scripts.common.hashing import code_version
 from scripts.common.snakemake_fixes import daemon_rate_timer, params_without_pandas
 from scripts.ingest import batches as ingest_batches
+from scripts.ingest.errors import DEFAULT_LIMITS
 from scripts.ingest.registry import load_registry
 from scripts.common.config import (
     ConfigError,
@@ -124,6 +125,15 @@ def assessment_definition(wildcards):
 
 def assessment_thresholds(wildcards):
     return thresholds(config, DEFINITIONS[wildcards.assessment])
+
+
+# The validation limits a reader of the methodology page needs (SPEC §4, §7: every threshold).
+FILE_CHECKS = {
+    **{k: config["limits"].get(k, v) for k, v in DEFAULT_LIMITS.items()},
+    "tolerance_pct": config.get("registry", {}).get(
+        "expected_students_tolerance_pct", 10
+    ),
+}
 
 
 # The code version of this build: changing any workflow file re-runs ingest (a param), so the

@@ -34,6 +34,7 @@ rule pages:
     params:
         definition=assessment_definition,
         thresholds=assessment_thresholds,
+        file_checks=FILE_CHECKS,
         # the page templates compiled once per code version (scripts/site/jinja_cache.py)
         jinja_cache="build/jinja-cache",
         code_version=CODE_VERSION,

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+# SPEC §4 limits (config `limits:`), where the config does not set them. One place: the reader,
+# the ingest entries and the methodology page (rules/common.smk) use these.
+DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
+
 
 class ReadError(Exception):
     """A file that cannot be read; `code` is a validation code, `message` Russian text; `sheet`

@@ -17,6 +17,7 @@ from scripts.common.config import load_assessment, load_defaults, task_ids
 from scripts.common.csvio import write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
 from scripts.ingest import accounting, batches, feedback, reuse
+from scripts.ingest.errors import DEFAULT_LIMITS
 from scripts.ingest.pipeline import combine, list_submissions, process_all
 from scripts.ingest.registry import COLUMNS as REGISTRY_COLUMNS
 from scripts.ingest.registry import load_registry
@@ -49,7 +50,6 @@ SUBMISSION_COLUMNS = [
     "errors",
     "warnings",
 ]
-DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
 
 
 def _progress(total: int):

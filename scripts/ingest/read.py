@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import python_calamine as pc
 
-from scripts.ingest.errors import ReadError, rows_cols
+from scripts.ingest.errors import DEFAULT_LIMITS, ReadError, rows_cols
 from scripts.ingest.preflight import Findings, check_archive, col_letter, inspect_zip
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -28,8 +28,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 # A zip expanding to more than this many times the size limit is treated as hostile.
 UNZIPPED_FACTOR = 50
-
-DEFAULT_LIMITS = {"max_file_mib": 20, "max_rows": 100_000, "max_columns": 200}
 
 
 def col_index(letters: str) -> int:

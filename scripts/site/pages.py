@@ -239,8 +239,9 @@ def render(template: str, **ctx) -> str:
 class Site:
     """Everything one assessment's pages need, with indexes and the suppression plan."""
 
-    def __init__(self, res: Results, assessment: dict, th: dict):
+    def __init__(self, res: Results, assessment: dict, th: dict, file_checks: dict | None = None):
         self.res, self.a, self.th = res, assessment, th
+        self.file_checks = file_checks  # limits of the files' checks, for the methodology page
         self.k = int(th["privacy"]["min_group_size"])
         self.schools = {r["school_code"]: r for r in res["schools"]}
         self.muns = {r["municipality_code"]: r for r in res["municipalities"]}
@@ -873,7 +874,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan))
     put(
         "methodology/index.md",
-        render("methodology.md.j2", **common, th=site.th, item_flags=list(item_flags.NAMES.items()),
+        render("methodology.md.j2", **common, th=site.th, rules=site.file_checks,
+               item_flags=list(item_flags.NAMES.items()),
                item_rules=item_flags.rules()),
     )  # fmt: skip
     put("changes/index.md", render("changes.md.j2", **common, report=None))

@@ -19,7 +19,7 @@ def main(smk) -> None:
     if smk.params.get("jinja_cache"):  # keyed by our code: it decides how templates compile
         jinja_cache.install(ENV, smk.params.jinja_cache, smk.params.code_version)
     res = read_results(Path(smk.input.manifest).parent)
-    site = Site(res, smk.params.definition, smk.params.thresholds)
+    site = Site(res, smk.params.definition, smk.params.thresholds, smk.params.get("file_checks"))
     stats = build_pages(site, Path(smk.output[0]))
     log.info("Страницы %s: %s за %.1f с", smk.wildcards.assessment, stats, time.perf_counter() - t0)
 

@@ -519,3 +519,26 @@ def test_deficit_share_of_schools_not_exact_where_a_school_is_hidden(results_dir
     _region, per = _report_form_rows(site)
     assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "1"] == ["100.0"]
     assert [d["schools_share_pct"] for d in per["02"][2] if d["task"] == "1"] == [""]
+
+
+def test_methodology_states_every_rule_and_threshold(results_dir, assessment, th, tmp_path):
+    """SPEC §7: /methodology/ has every rule and threshold in force — both conditions of each
+    sign of non-objectivity, and the files' limits and the registry tolerance given by the
+    workflow (SPEC §4)."""
+    from scripts.site.load import read_results
+
+    root, _info = results_dir
+    checks = {"max_file_mib": 20, "max_rows": 100000, "max_columns": 200, "tolerance_pct": 12.5}
+    site = Site(read_results(root), assessment, th, checks)
+    build_pages(site, tmp_path / "docs")
+    page = (tmp_path / "docs" / "methodology" / "index.md").read_text(encoding="utf-8")
+    obj = th["objectivity"]
+    for text in (
+        f"на {obj['advanced_over_basic_pp']} п. п. и более, а выполнение заданий базового уровня — "
+        "не выше, чем в регионе",
+        f"ровно пороговый балл ({assessment['levels']['basic_min']})",
+        "кроме работ, где все задания выполнены на максимальный балл",
+        "Файл больше 20 МиБ, лист больше 100000 строк или 200 столбцов",
+        "более чем на 12,5 %",
+    ):
+        assert text in page, text

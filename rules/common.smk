@@ -129,7 +129,7 @@ def assessment_thresholds(wildcards):
 
 # The validation limits a reader of the methodology page needs (SPEC §4, §7: every threshold).
 FILE_CHECKS = {
-    **{k: config["limits"].get(k, v) for k, v in DEFAULT_LIMITS.items()},
+    **{k: config.get("limits", {}).get(k, v) for k, v in DEFAULT_LIMITS.items()},
     "tolerance_pct": config.get("registry", {}).get(
         "expected_students_tolerance_pct", 10
     ),

@@ -33,6 +33,7 @@ def submission_files(raw_dir: str | Path) -> list[str]:
             dirs.clear()
             continue
         seen.add((st.st_dev, st.st_ino))
+        dirs.sort()  # a folder reached by two links: always listed under the same path
         prefix = ("submissions" + folder[len(root) :]).replace(os.sep, "/")
         out.extend(f"{prefix}/{name}" for name in names)
     return sorted(out)

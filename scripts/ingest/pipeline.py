@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from scripts.ingest import accounting, batches
 from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
-from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
+from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, template_sheet, wanted_sheet
 from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
 
 WORKBOOK_EXT = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -91,7 +91,7 @@ def process_bytes(
         )
         return res
     try:
-        workbook = read_workbook(data, limits, wanted_sheet)
+        workbook = read_workbook(data, limits, wanted_sheet, template_sheet)
     except ReadError as err:
         res.problems.append(problem(file, "", err.sheet, err.cell, err.code, err.message))
         return res
@@ -118,6 +118,13 @@ def process_file(
 ) -> FileResult:
     """Read one file from disk; an oversized file is hashed but not read into memory."""
     path = Path(path)
+    if classify(file) == "ignored":  # by its name, even a dead link: listed, hashed, not parsed
+        res = process_bytes(b"", file, definition, registry, limits)
+        try:
+            res.sha256, res.bytes = accounting.sha256_file(path)
+        except OSError:
+            res.sha256, res.bytes = "", 0
+        return res
     max_bytes = float(limits.get("max_file_mib", 20)) * 1024 * 1024
     try:
         size = path.stat().st_size

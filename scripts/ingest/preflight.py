@@ -59,6 +59,9 @@ _F = re.compile(rb"<(?:\w+:)?f\b")
 # A cached empty string: LibreOffice stores =IF(…;"";…) as t="str" with <v></v>; openpyxl's
 # <v /> (no t) is a formula never calculated.
 _V_EMPTY = re.compile(rb"<(?:\w+:)?v></(?:\w+:)?v>")
+_MERGE = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)'
+)
 _ODS_LINKS = (b"<table:table-source", b"<table:cell-range-source", b"<table:dde-source")
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -83,6 +86,7 @@ class SheetFindings:
     # the data's extent spans more than `max_cells` cells: read cell by cell (openpyxl), not into
     # calamine's dense grid (one stray value at GR100000 would be 20 M cells of it)
     sparse: bool = False
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
 
 
 @dataclass
@@ -207,13 +211,27 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
             carry = buf if len(buf) <= MAX_CARRY else buf[-64:]
             continue
         _scan_segment(buf[:cut], sheet, state, name)
+        if b"mergeCell" in buf:  # after the cells, in <mergeCells>
+            sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
+                             for c0, r0, c1, r1 in _MERGE.findall(buf[:cut])]  # fmt: skip
         carry = buf[cut:]
     if b"<!" in carry and _DTD.search(carry):
         raise _hostile_xml(info.filename)
     _scan_segment(carry, sheet, state, name)
+    if b"mergeCell" in carry:
+        sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
+                         for c0, r0, c1, r1 in _MERGE.findall(carry)]  # fmt: skip
     if sheet.cells:
         height = sheet.last_row - sheet.first_row + 1
         width = sheet.last_col - sheet.first_col + 1
+        if sheet.cells > max_cells:  # that many filled cells: no reader does it in time
+            last = f"{col_letter(sheet.last_col)}{sheet.last_row}"
+            raise _too_large(
+                name,
+                f"на листе {sheet.cells} заполненных ячеек (до ячейки {last}), больше "
+                f"допустимых {max_cells}",
+                last,
+            )
         sheet.sparse = height * width > max_cells
 
 

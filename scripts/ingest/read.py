@@ -310,6 +310,8 @@ def _read_openpyxl(
             if not wanted(name):
                 continue
             ws = wb[name]
+            if not hasattr(ws, "reset_dimensions"):  # a chart sheet: no cells
+                continue
             ws.reset_dimensions()  # never trust <dimension> (A1:XFD1048576 with three rows)
             grid: dict[int, dict[int, object]] = {}
             for row in ws.iter_rows():
@@ -332,18 +334,28 @@ def _read_openpyxl(
                 cells = grid.get(r)
                 rows.append([cells.get(c, "") for c in range(c0, max(cells) + 1)] if cells else [])
             sheets[name] = Sheet(name, r0, c0, rows)
+            seen = (findings.sheets.get(name) if findings is not None else None) or None
+            if seen is not None:  # read-only openpyxl has no merges: the pre-flight's
+                sheets[name].merged = list(seen.merged)
         return Workbook(kind, names, sheets, "openpyxl")
     finally:
         wb.close()
 
 
 def read_workbook(
-    data: bytes, limits: dict | None = None, wanted: Callable[[str], bool] | None = None
+    data: bytes,
+    limits: dict | None = None,
+    wanted: Callable[[str], bool] | None = None,
+    unmeasured: Callable[[str], bool] | None = None,
 ) -> Workbook:
-    """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all)."""
+    """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all);
+    `unmeasured`, those to load of an .xls/.ods, whose sheets the pre-flight cannot measure before
+    the reader allocates them (default: `wanted`)."""
     limits = limits or DEFAULT_LIMITS
     wanted = wanted or (lambda _name: True)
     kind, zf = _sniff(data, limits)
+    if kind != "xlsx" and unmeasured is not None:
+        wanted = unmeasured
     findings = Findings()
     zip_macros = False
     if zf is not None:

@@ -96,7 +96,10 @@ def _zero_padded(data: bytes, numbers: dict[tuple[int, int], int], columns: set[
         return {}
     import openpyxl  # only for a registry with numeric codes: calamine reads no number formats
 
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # calamine read it: the codes stay as the numbers they are
+        return {}
     try:
         ws = wb.worksheets[0]
         last_row = max(i for i, _ in wanted) + 1

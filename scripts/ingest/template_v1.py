@@ -308,6 +308,7 @@ class Parsed:
     rows_read: int = 0
     rows_present: int = 0
     rows_absent: int = 0
+    codes: set[str] = field(default_factory=set)  # every student code read from «Результаты»
 
 
 HELP_SHEET = "Инструкция"  # the template's own text (scripts/templates/school_template.py)
@@ -315,8 +316,14 @@ HELP_SHEET = "Инструкция"  # the template's own text (scripts/template
 
 def wanted_sheet(name: str) -> bool:
     """Every sheet but the template's instructions: «Титул» and «Результаты» are parsed, any other
-    is looked at for a table of students kept outside «Результаты» (`results_elsewhere`)."""
+    is looked at for a table of students kept outside «Результаты» (`results_elsewhere`; .xlsx:
+    only there does the pre-flight measure a sheet before it is read)."""
     return norm_label(name) != norm_label(HELP_SHEET)
+
+
+def template_sheet(name: str) -> bool:
+    """«Титул» and «Результаты»: what is read of an .xls/.ods."""
+    return norm_label(name) in (norm_label(TITLE_SHEET), norm_label(RESULTS_SHEET))
 
 
 def find_sheet(workbook: Workbook, title: str) -> Sheet | None:
@@ -677,6 +684,7 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
                 )
             else:
                 seen_codes[code] = row
+                out.codes.add(code)
         # class
         klass = None
         if c_class is not None:
@@ -887,25 +895,32 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
 
 def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
     """Students on a sheet other than «Результаты» (a second class on a copied sheet) would be
-    neither counted nor rejected (SPEC §4: nothing is lost), so such a sheet is an error: a header
-    row starting with `№`, and below it rows with something besides №/Итого/Отметка."""
+    neither counted nor rejected (SPEC §4: nothing is lost), so such a sheet is an error: a table
+    (a row starting with `№`) with a «Код участника» column holding codes that «Результаты» does
+    not have. A copy of «Результаты» (the same codes) and a teacher's own tables without student
+    codes (№ | Класс | % выполнения) are no error."""
     header = find_header(sheet)
     if header is None:
         return
     index, row = header
-    skip = {
-        offset
-        for offset, cell in enumerate(sheet.rows[index])
-        if isinstance(cell, str) and norm_label(cell) in ("№", "итого", "отметка")
-    }
-    filled = [
+    cells = sheet.rows[index]
+    code_col = next(
+        (j for j, c in enumerate(cells) if _NORM_STANDARD.get(norm_label(c)) == "student_code"),
+        None,
+    )
+    if code_col is None:
+        return
+    lost = [
         sheet.first_row + i
         for i in range(index + 1, len(sheet.rows))
-        if any(not is_empty(c) for j, c in enumerate(sheet.rows[i]) if j not in skip)
+        if code_col < len(sheet.rows[i])
+        and (code := student_code_text(sheet.rows[i][code_col]))
+        and code not in out.codes
     ]
-    if not filled:
-        return  # an empty copy of the table: nothing to lose
-    cell = f"{col_letter(sheet.first_col)}{row}"
+    if not lost:
+        return
+    number_col = next(j for j, c in enumerate(cells) if not is_empty(c))  # the `№` cell
+    cell = f"{col_letter(sheet.first_col + number_col)}{row}"
     out.problems.append(
         problem(
             file,
@@ -913,9 +928,9 @@ def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
             sheet.name,
             cell,
             "results_elsewhere",
-            f"на листе есть таблица участников (заголовок «№» в ячейке {cell}, заполненных "
-            f"строк под ним: {len(filled)}, первая — {filled[0]}); результаты читаются только "
-            f"с листа «{RESULTS_SHEET}», эти участники не были бы учтены",
+            f"на листе есть таблица участников (заголовок «№» в ячейке {cell}), которых нет на "
+            f"листе «{RESULTS_SHEET}»: строк {len(lost)}, первая — {lost[0]}; результаты читаются "
+            f"только с листа «{RESULTS_SHEET}», эти участники не были бы учтены",
             f"Перенесите эти строки на лист «{RESULTS_SHEET}» (одна строка на ученика, все классы "
             f"в одной таблице) и удалите лист «{sheet.name}»",
         )

@@ -275,15 +275,21 @@ def test_linked_folders_are_read_and_dead_links_reported(tmp_path, demo):
     (sub / "linked").symlink_to(elsewhere, target_is_directory=True)
     (elsewhere / "loop").symlink_to(sub, target_is_directory=True)  # back up: walked once
     (sub / "gone.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    (sub / "gone.pdf").symlink_to(tmp_path / "nowhere.pdf")  # not a workbook: ignored all the same
     files = batches.submission_files(raw)
-    assert files == ["submissions/gone.xlsx", "submissions/linked/0102.xlsx"]
+    assert files == [
+        "submissions/gone.pdf",
+        "submissions/gone.xlsx",
+        "submissions/linked/0102.xlsx",
+    ]
     assert [f for _p, f in pipeline.list_submissions(raw)] == files
     batches.fingerprint(raw, files)  # a dead link must not stop the workflow's start
     results = [pipeline.process_file(p, f, demo, {"0102": {"school_code": "0102",
                "school_name": "Школа № 2", "municipality": "г. Иваново"}}, LIMITS)
                for p, f in pipeline.list_submissions(raw)]  # fmt: skip
     assert [(r.file, r.status) for r in results] == [
-        ("submissions/gone.xlsx", "rejected"), ("submissions/linked/0102.xlsx", "accepted")]  # fmt: skip
-    message = results[0].problems[0].message
-    assert results[0].problems[0].code == "file_unreadable"
+        ("submissions/gone.pdf", "ignored"), ("submissions/gone.xlsx", "rejected"),
+        ("submissions/linked/0102.xlsx", "accepted")]  # fmt: skip
+    message = results[1].problems[0].message
+    assert results[1].problems[0].code == "file_unreadable"
     assert "ярлык или ссылка" in message and "No such file" not in message

@@ -242,3 +242,38 @@ def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
     assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
         ("sheet_too_large", "Результаты", corner)
     ]
+
+
+def test_chart_sheet_and_merges_on_the_cell_by_cell_path(tmp_path, demo, registry):
+    """Every sheet is looked at now (results_elsewhere): a chart sheet (no cells) is skipped by both
+    readers, and on the cell-by-cell path (a stray value at GR100000) merged cells below the header
+    are still reported — read-only openpyxl has no merges, the pre-flight finds them."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    chart = BarChart()
+    chart.add_data(Reference(wb["Результаты"], min_col=6, min_row=3, max_row=4))
+    wb.create_chartsheet("Диаграмма").add_chart(chart)
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    assert res.status == "accepted" and res.problems == []
+    ws = wb["Результаты"]
+    ws.cell(row=100_000, column=200, value=1)
+    ws.merge_cells("C4:C5")
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    codes = {(p.code, p.cell) for p in res.problems}
+    assert ("merged_cells", "C4") in codes and ("column_extra", "GR") in codes
+
+
+def test_a_dense_sheet_over_max_cells_is_rejected_clearly(tmp_path, demo, registry):
+    """Sparse extents are read cell by cell; but more filled cells than `max_cells` no reader
+    gets through within the worker's limits, so that is `sheet_too_large` with a clear message
+    (here with a small `max_cells`)."""
+    good = valid_xlsx(tmp_path, demo)
+    res = process_bytes(good, "submissions/f.xlsx", demo, registry, {**LIMITS, "max_cells": 20})
+    assert [(p.code, p.sheet) for p in res.problems] == [("sheet_too_large", "Результаты")]
+    assert "заполненных ячеек" in res.problems[0].message

@@ -246,26 +246,31 @@ def test_other_assessment(tmp_path, other):
 
 def test_students_on_another_sheet_reject_the_file(tmp_path, demo, registry):
     """SPEC §4 «nothing is lost»: a second class kept on a copied sheet would be neither counted
-    nor rejected — the file is rejected, naming that sheet and its `№` cell. An empty copy of the
-    table (only №/Итого pre-filled), a school's notes sheet and the template's instructions pass."""
+    nor rejected — the file is rejected, naming that sheet and its `№` cell (the table may stand
+    anywhere: here from C2). A copy of «Результаты» (the same codes), a teacher's own table
+    without student codes, an empty copy, notes and the template's instructions pass."""
     header = demo_header(demo)
     base = {
         "Титул": title_grid("0101", demo["template"]),
         "Результаты": [["Результаты работы"], [], header, *ok_rows(demo, 2)],
     }
     second = [["4Б"], header + ["Итого"], demo_row(1, "b1", "4Б", definition=demo),
-              demo_row(2, "b2", "4Б", definition=demo), [3]]  # fmt: skip
-    path = xlsxwriter_book(tmp_path / "two.xlsx", {**base, "Результаты (2)": second})
+              demo_row(2, "s1", definition=demo), demo_row(3, "b3", "4Б", definition=demo), [4]]  # fmt: skip
+    path = xlsxwriter_book(tmp_path / "two.xlsx", {**base, "Результаты (2)": second},
+                           origins={"Результаты (2)": (0, 2)})  # fmt: skip
     res = ingest(path, demo, registry)
     assert res.status == "rejected"
-    assert found(res) == {("Результаты (2)", "A2", "error", "results_elsewhere")}
-    assert "заполненных строк под ним: 2, первая — 3" in res.problems[0].message
+    assert found(res) == {("Результаты (2)", "C2", "error", "results_elsewhere")}
+    assert "строк 2, первая — 3" in res.problems[0].message  # b1 and b3; s1 is on «Результаты»
     assert res.rows_read == 2  # «Результаты» itself is still read, its rows are in a rejected file
 
+    copy = [header, *ok_rows(demo, 2)]
+    analysis = [["№", "Класс", "% выполнения"], [1, "4А", 85.5], [2, "4Б", 70.0]]
     empty_copy = [header + ["Итого"], [1, None, None, None, None, *[None] * 14, 0], [2]]
     notes = [["Заметки учителя"], ["№ 5 болел, писал позже"]]
-    help_sheet = [["№"], ["Заполните лист «Результаты»"]]  # the instructions are never read
-    path = xlsxwriter_book(tmp_path / "ok.xlsx", {**base, "Копия": empty_copy, "Для себя": notes,
+    help_sheet = [["№", "Код участника"], [1, "x9"]]  # the instructions are never read
+    path = xlsxwriter_book(tmp_path / "ok.xlsx", {**base, "Копия": copy, "Анализ": analysis,
+                                                  "Пустая": empty_copy, "Для себя": notes,
                                                   "Инструкция": help_sheet})  # fmt: skip
     res = ingest(path, demo, registry)
     assert res.problems == [] and res.status == "accepted" and res.rows_read == 2

@@ -67,9 +67,10 @@ def _additive(value, n: int) -> Additive:
 def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None:
     """Hide shown siblings (smallest first, only one that helps) while some figure's hidden total
     is none or all of what the hidden children could have: then each hidden child's own follows
-    («0 below basic», «task 1: 100 %»). A published percentage is rounded, so «none» and «all»
-    hold within what that rounding leaves open (parent − shown siblings, each ± its rounding) —
-    what a reader subtracting the published figures could conclude."""
+    («0 below basic», «task 1: 100 %»). A published percentage is rounded: parent − shown siblings,
+    each ± its rounding, leaves an interval for the hidden total; counts and points are whole
+    numbers, so it says «none» when the whole interval is below 1 and «all» when it is above
+    all − 1 — exactly what a reader subtracting the published figures could conclude."""
     width = len(parent_figures)
     parent = [_additive(v, 0) for v in parent_figures]
 
@@ -92,9 +93,11 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
         for i in range(width):
             if room[i] <= 0:
                 continue  # the hidden children publish nothing of this figure
-            if rest[i] <= slack[i] + 1e-9:
+            # counts and points are whole: the hidden total is pinned to none (all) only when
+            # everything the rounding leaves open is below 1 (above all − 1)
+            if rest[i] + slack[i] < 1 - 1e-9:
                 bad[i] = True
-            elif rest[i] >= room[i] - slack[i] - 1e-9:
+            elif rest[i] - slack[i] > room[i] - 1 + 1e-9:
                 bad[i] = False
         return bad
 

@@ -134,3 +134,17 @@ def test_hidden_schools_task_points_cannot_be_worked_out():
     none = {**figures, "B": (1, 3, 1, (0.0, 5, rel)), "C": (1, 2, 1, (0.0, 4, rel))}
     parent0 = (10, 23, 11, (68.2 / 100 * 44, 44, rel))  # 30 of 44
     assert hide_within(False, kids, 6, none, parent0)["D"] == SECONDARY
+
+
+def test_a_large_parents_rounding_pins_nothing():
+    """The review's case: ten shown schools of 300 at 95.0 % and two hidden ones, P (5: 4 of 5
+    points, primary) and Q (7: 6 of 7, secondary for the size rule). The municipality's 2 860 of
+    3 012 points, published as 95.0 %, minus the shown 2 850 leaves the pair 11.4 ± 3.0 (0.0005 ×
+    6 012) of their 12 points: 8.4 to 14.4 pins nothing, so nothing more is hidden — judged by
+    «within the rounding of all», a school of 300 would have been hidden for it."""
+    rel = 0.0005
+    kids = {f"S{i:02d}": 300 for i in range(10)} | {"P": 5, "Q": 7}
+    figures = {f"S{i:02d}": (30, 90, 180, (285.0, 300, rel)) for i in range(10)}
+    figures |= {"P": (1, 2, 2, (4.0, 5, rel)), "Q": (1, 3, 3, (6.0, 7, rel))}
+    parent = (302, 905, 1805, (95.0 / 100 * 3012, 3012, rel))
+    assert hide_within(False, kids, 6, figures, parent) == {"P": PRIMARY, "Q": SECONDARY}

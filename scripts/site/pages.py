@@ -334,9 +334,18 @@ class Site:
         order; `rules_only`: those chosen by a risk or objectivity rule, not by a deficit."""
         order = {c: i for i, c in enumerate(self.result_text)}
         by_topic: dict[str, list] = defaultdict(list)
+        published = None  # a municipality hiding a school: topics of the deficits it publishes
+        if scope == "municipality" and self.hides_a_school_of(code):
+            published = {d["result"] for d in self.municipality_deficits(code)}
         for r in self.recs.get((scope, code), []):
             if rules_only and r["topic"] not in RULES:
                 continue
+            if (
+                published is not None
+                and r["topic"] in self.result_text
+                and r["topic"] not in published
+            ):
+                continue  # chosen by a shared deficit that only the hidden schools made
             by_topic[r["topic"]].append(
                 {"audience": AUDIENCE.get(r["audience"], r["audience"]), "text": r["text"]}
             )
@@ -351,9 +360,8 @@ class Site:
         return out
 
     def hides_a_school_of(self, municipality: str) -> bool:
-        """A school of the municipality with participants is hidden: then the share of its schools
-        having a deficit, beside the shown schools' own deficits, could say a hidden one's (3
-        schools, 100 %: each has it). The share is then said only as «≥ threshold»."""
+        """A school of the municipality with participants is hidden: then its shared deficits are
+        decided from the shown schools alone (`municipality_deficits`)."""
         if self._hiding is None:  # once: asked for every deficit row of a country's forms
             self._hiding = {
                 s["municipality_code"]
@@ -362,15 +370,44 @@ class Site:
             }
         return municipality in self._hiding
 
+    def municipality_deficits(self, code: str) -> list[dict]:
+        """The municipality's deficits as published: shared by ≥ the threshold of its classified
+        schools (SPEC §5.3). Where it hides a school, whether a task is listed at all would say
+        the hidden schools' deficits (4 schools, two shown without it, listed at 30 %: both hidden
+        ones have it), so the listing is decided again counting the hidden schools as not having
+        it, and the share is said only as «≥ threshold» — what the shown schools alone support."""
+        rows = self.deficits.get(("municipality", code), [])
+        if not self.hides_a_school_of(code):
+            return rows
+        given = self.th.get("deficits", {}).get("shared_by_schools_pct", 30)
+        threshold = float(given)
+        classified = [
+            s for s in self.schools_by_mun.get(code, []) if s.get("risk") not in (None, "")
+        ]
+        have: Counter = Counter()
+        for s in classified:
+            if not self.sup.school(s["school_code"]):
+                have.update(
+                    {d["task"] for d in self.deficits.get(("school", s["school_code"]), [])}
+                )
+        return [
+            {**d, "schools_share_pct": f"≥ {num(given)}"}
+            for d in rows
+            if classified and have[d["task"]] * 100 >= threshold * len(classified)
+        ]
+
     def deficit_groups(self, scope: str, code: str, hidden: bool) -> list[dict]:
         groups: dict[str, list] = defaultdict(list)
-        coarse = scope == "municipality" and self.hides_a_school_of(code)
-        at_least = MdSafe(f"≥ {num(self.th.get('deficits', {}).get('shared_by_schools_pct'))}")
-        for d in self.deficits.get((scope, code), []):
+        rows = (
+            self.municipality_deficits(code)
+            if scope == "municipality"
+            else self.deficits.get((scope, code), [])
+        )
+        for d in rows:
             groups[d["result"]].append(
                 {"task": d["task"], "level": TASK_LEVEL.get(d["level"], d["level"]),
                  "pct": HIDDEN if hidden else num(d["completion_pct"]), "region": num(d["region_pct"]),
-                 "share": at_least if coarse and d.get("schools_share_pct") else num(d.get("schools_share_pct")),
+                 "share": num(d.get("schools_share_pct")),
                  "criterion": "; ".join(CRITERIA.get(c, c) for c in d["criterion"].split(";") if c)}
             )  # fmt: skip
         order = {c: i for i, c in enumerate(self.result_text)}
@@ -977,17 +1014,24 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
         school_mun[s["school_code"]] = code = s["municipality_code"]
         if code in per:
             per[code][1].append(downloads.blank(s, sup.school(s["school_code"])))
-    for d in res["deficits"]:
-        code = d.get("code", "")
-        if d.get("scope") == "municipality" and code in per:
+    for code in per:  # as the municipality's page lists them (Site.municipality_deficits)
+        for d in site.municipality_deficits(code):
             if sup.municipality(code):
                 d = {**d, "completion_pct": ""}
-            if site.hides_a_school_of(code):  # the share would count the hidden schools' deficits
+            if site.hides_a_school_of(code):  # «≥ 30» is text: the form's number cell stays empty
                 d = {**d, "schools_share_pct": ""}
             per[code][2].append(d)
+    listed = {c: {d["result"] for d in per[c][2]} for c in per if site.hides_a_school_of(c)}
     for r in res["recommendations"]:
         scope = r.get("scope")
         code = r.get("code") if scope == "municipality" else school_mun.get(r.get("code"))
+        if (
+            scope == "municipality"
+            and code in listed
+            and r.get("topic") in site.result_text
+            and r.get("topic") not in listed[code]
+        ):
+            continue  # chosen by a shared deficit that only the hidden schools made
         if scope in ("municipality", "school") and code in per:
             per[code][3].append(r)
     return downloads.blank(site.region, sup.region_reason), per

@@ -498,27 +498,46 @@ def test_text_typed_in_a_students_row_is_never_published(tmp_path, assessment):
     assert "значение не публикуется" in published
 
 
-def test_deficit_share_of_schools_not_exact_where_a_school_is_hidden(results_dir, assessment, th):
-    """A municipality's deficit «shared by 100 % of its 3 classified schools» beside two shown
-    schools' own deficits would say that the hidden third has it too (a site audit's case): where
-    the municipality hides a school, the page and the published report form say only «≥ 30 %»."""
+def test_shared_deficits_where_a_school_is_hidden_come_from_the_shown_schools(
+    results_dir, assessment, th
+):
+    """A municipality's deficit «shared by ≥ 30 % of its classified schools» beside the shown
+    schools' own deficits would say the hidden schools' (a site audit's and a review's case).
+    In the fixture, municipality 02 hides both its classified schools (020005, 020011, both with a
+    deficit on task 3): its shared deficit on task 3 and the recommendation chosen by it are not
+    published — page and published form — while municipality 01, hiding none, shows its share."""
     from scripts.site.load import read_results
     from scripts.site.pages import _report_form_rows
 
     root, _info = results_dir
     site = Site(read_results(root), assessment, th)
     assert site.hides_a_school_of("02") and not site.hides_a_school_of("01")
-    rows = [{"scope": "municipality", "code": m, "result": "1.1", "task": "1", "level": "basic",
-             "completion_pct": "40.0", "region_pct": "80.0", "schools_share_pct": "100.0",
-             "criterion": "shared_by_schools"} for m in ("01", "02")]  # fmt: skip
+    task3 = next(t for t in assessment["tasks"] if t["id"] == "3")
+    rows = [{"scope": "municipality", "code": m, "result": task3["result"], "task": "3",
+             "level": task3["level"], "completion_pct": "40.0", "region_pct": "80.0",
+             "schools_share_pct": "100.0", "criterion": "shared_by_schools"} for m in ("01", "02")]  # fmt: skip
     site.res["deficits"].extend(rows)
     site.deficits = site.res.by("deficits", "scope", "code")
-    share = {m: site.deficit_groups("municipality", m, False)[0]["tasks"][0]["share"]
-             for m in ("01", "02")}  # fmt: skip
-    assert share == {"01": "100,0", "02": "≥ 30"}
+    recs = [{"scope": "municipality", "code": m, "audience": "municipality", "topic": topic,
+             "text": f"рекомендация {m} {topic}"} for m in ("01", "02")
+            for topic in (task3["result"], "below_basic_pct")]  # fmt: skip
+    site.res["recommendations"].extend(recs)
+    site.recs = site.res.by("recommendations", "scope", "code")
+    assert [t["share"] for g in site.deficit_groups("municipality", "01", False) for t in g["tasks"]
+            if t["task"] == "3"] == ["100,0"]  # fmt: skip
+    assert site.deficit_groups("municipality", "02", False) == []
+    assert [g["topic"] for g in site.recommendations("municipality", "02")] == ["below_basic_pct"]
+    assert task3["result"] in [g["topic"] for g in site.recommendations("municipality", "01")]
     _region, per = _report_form_rows(site)
-    assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "1"] == ["100.0"]
-    assert [d["schools_share_pct"] for d in per["02"][2] if d["task"] == "1"] == [""]
+    assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "3"] == ["100.0"]
+    assert per["02"][2] == []
+    assert [r["topic"] for r in per["02"][3] if r["scope"] == "municipality"] == ["below_basic_pct"]
+    # were 020011 (a deficit on task 3) shown, 1 of the 2 classified schools is ≥ 30 %: listed,
+    # the share only as «≥ 30» (020005 stays hidden)
+    del site.sup.schools["020011"]
+    site._hiding = None
+    assert [t["share"] for g in site.deficit_groups("municipality", "02", False) for t in g["tasks"]
+            if t["task"] == "3"] == ["≥ 30"]  # fmt: skip
 
 
 def test_methodology_states_every_rule_and_threshold(results_dir, assessment, th, tmp_path):

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
-# What counts as the workflow's code: its hash changes when any of these files does. The pinned
-# dependencies too: another mkdocs-material or pandas may write other bytes from the same inputs.
+# What counts as the workflow's code: its hash changes when any of these files does.
 CODE_FOLDERS = ("scripts", "site_templates", "config/schemas")
-CODE_FILES = ("Snakefile", "requirements.lock")
+CODE_FILES = ("Snakefile",)
+# …and the pinned versions (requirements.lock) of the libraries that shape the outputs' bytes:
+# another pandas or mkdocs-material may write other bytes from the same inputs. Not the developer
+# tools (pytest, ruff): bumping those must not make a new version or re-read a country's files.
+OUTPUT_LIBRARIES = (
+    "pandas", "numpy", "openpyxl", "python-calamine", "xlrd", "odfpy", "defusedxml", "jinja2",
+    "markupsafe", "altair", "vl-convert-python", "mkdocs", "mkdocs-material", "markdown",
+    "pymdown-extensions", "pygments", "babel", "pyyaml", "xlsxwriter",
+)  # fmt: skip
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.M)
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
@@ -36,9 +45,25 @@ def workflow_code_files(base: str | Path) -> list[str]:
 
 
 def code_version(base: str | Path) -> str:
-    """sha256 over the workflow's own files (relative path + content hash), in sorted order."""
+    """sha256 over the workflow's own files (relative path + content hash), in sorted order, and
+    the locked versions of OUTPUT_LIBRARIES."""
     base = Path(base)
     h = hashlib.sha256()
     for rel in workflow_code_files(base):
         h.update(f"{rel}\0{sha256_file(base / rel)[0]}\n".encode())
+    for name, version in output_library_pins(base):
+        h.update(f"{name}=={version}\n".encode())
     return h.hexdigest()
+
+
+def output_library_pins(base: str | Path) -> list[tuple[str, str]]:
+    """(name, version) of each of OUTPUT_LIBRARIES pinned in `base`/requirements.lock, sorted."""
+    lock = Path(base) / "requirements.lock"
+    if not lock.exists():
+        return []
+    wanted = {re.sub(r"[-_.]+", "-", n).lower() for n in OUTPUT_LIBRARIES}
+    pins = {
+        re.sub(r"[-_.]+", "-", m.group(1)).lower(): m.group(2)
+        for m in _PIN.finditer(lock.read_text(encoding="utf-8"))
+    }
+    return sorted((n, v) for n, v in pins.items() if n in wanted)

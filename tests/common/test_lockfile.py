@@ -58,3 +58,20 @@ def test_the_real_lock_loses_no_package():
     assert sorted(local[len(head) :].splitlines() + cluster[len(head) :].splitlines()) == sorted(
         text[len(head) :].splitlines()
     )
+
+
+def test_code_version_follows_the_output_libraries_not_the_developer_tools(tmp_path):
+    """Another pinned pandas (or mkdocs-material) may write other bytes from the same inputs: the
+    code version — and so the results' and the site's version — changes with it. A new ruff or
+    pytest must not (it would re-read a country's files and publish an identical new version)."""
+    from scripts.common.hashing import code_version
+
+    (tmp_path / "Snakefile").write_text("rule all:\n    input: []\n")
+    lock = ("pandas==3.1.1 \\\n    --hash=sha256:aa\n    # via -r requirements.in\n"
+            "ruff==0.17.5 \\\n    --hash=sha256:bb\n")  # fmt: skip
+    (tmp_path / "requirements.lock").write_text(lock)
+    before = code_version(tmp_path)
+    (tmp_path / "requirements.lock").write_text(lock.replace("ruff==0.17.5", "ruff==0.18.0"))
+    assert code_version(tmp_path) == before
+    (tmp_path / "requirements.lock").write_text(lock.replace("pandas==3.1.1", "pandas==3.2.0"))
+    assert code_version(tmp_path) != before

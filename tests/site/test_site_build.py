@@ -402,25 +402,24 @@ def test_diff_names_statuses_rules_and_columns_in_russian(tmp_path):
 
 
 def _naive_numbers(old, new):
-    """The changed numbers by parsing every row of both versions (csv.DictReader) — what
-    diff.compare finds by parsing only the lines that differ."""
+    """The changed numbers of tasks.csv by parsing every row of both versions (csv.DictReader; the
+    key and text columns written out here, not taken from diff) — what diff.compare finds by
+    parsing only the lines that differ."""
     import csv as csv_mod
 
-    def rows(folder, name, keys):
-        path = folder / f"{name}.csv"
-        if not path.exists():
-            return {}
-        with open(path, encoding="utf-8", newline="") as fh:
+    keys, text = ("scope", "code", "task"), {"scope", "code", "task"}
+
+    def rows(folder):
+        with open(folder / "tasks.csv", encoding="utf-8", newline="") as fh:
             return {tuple(r[k] for k in keys): r for r in csv_mod.DictReader(fh)}
 
+    o_rows, n_rows = rows(old), rows(new)
     out = []
-    for t, (name, keys, _where) in enumerate(diff.TABLES):
-        o_rows, n_rows = rows(old, name, keys), rows(new, name, keys)
-        for i, k in enumerate([*n_rows, *(k for k in o_rows if k not in n_rows)]):
-            o, n = o_rows.get(k, {}), n_rows.get(k, {})
-            for col in dict.fromkeys([*(n or o)]):
-                if col not in diff.NOT_NUMBERS and o.get(col, "") != n.get(col, ""):
-                    out.append((t, i, col, o.get(col, ""), n.get(col, "")))
+    for i, k in enumerate([*n_rows, *(k for k in o_rows if k not in n_rows)]):
+        o, n = o_rows.get(k, {}), n_rows.get(k, {})
+        for col in dict.fromkeys([*(n or o)]):
+            if col not in text and o.get(col, "") != n.get(col, ""):
+                out.append((0, i, col, o.get(col, ""), n.get(col, "")))
     return out
 
 

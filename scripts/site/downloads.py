@@ -37,6 +37,9 @@ SECTIONS = [
     ("planned_results", "Достижение планируемых результатов"),
     ("distribution", "Распределение первичных баллов"),
     ("items", "Статистика заданий (по вариантам)"),
+    ("reasons", "Основания зоны риска и признаки необъективности (значения и пороги)"),
+    ("deficits", "Дефициты: задания и планируемые результаты"),
+    ("recommendations", "Адресные рекомендации"),
     ("validation", "Проблемы в присланных файлах"),
     ("inputs", "Входные файлы этой версии (контрольные суммы)"),
 ]
@@ -91,6 +94,7 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
     for name in ("tasks", "planned_results", "distribution"):
         out[name] = (cols(name, ()), [r for r in res[name] if visible(r)])
     out["items"] = (cols("items", ()), res["items"] if sup.region_reason is None else [])
+    out.update(_findings(site, cols))
     out["validation"] = (
         cols("validation", ()),
         [{**v, "message": published_message(v, res.student_codes)} for v in res["validation"]],
@@ -99,6 +103,52 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
         {"path": i.get("path", ""), "sha256": i.get("sha256", ""), "bytes": i.get("bytes", "")}
         for i in sorted(res.manifest.get("inputs", []), key=lambda i: str(i.get("path", "")))])  # fmt: skip
     return out
+
+
+def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:
+    """Reasons, deficits and recommendations as the pages publish them (SPEC §7): a hidden group's
+    reason values blank (not `too_few`'s), no deficits of a hidden school and no completion of a
+    hidden region or municipality, a municipality's shared deficits as `Site.municipality_deficits`
+    decides, a hidden school's recommendations only those chosen by a rule."""
+    res, sup = site.res, site.sup
+
+    def hidden(scope: str, code: str) -> bool:
+        if scope == "region":
+            return sup.region_reason is not None
+        if scope == "municipality":
+            return sup.municipality(code) is not None
+        s = site.schools.get(code)
+        has = s is not None and s["status"] == "accepted" and _whole(s.get("participants")) > 0
+        return sup.school(code) is not None or not has
+
+    reasons = []
+    for r in res["reasons"]:
+        if hidden(r["scope"], r["code"]) and r["rule"] != "too_few":
+            r = {**r, "value": "", "value2": ""}
+        reasons.append(r)
+    groups = [("region", "")] + [("municipality", c) for c in sorted(site.muns)] + [
+        ("school", c) for c in sorted(site.schools)]  # fmt: skip
+    deficits, recs = [], []
+    for scope, code in groups:
+        off = hidden(scope, code)
+        if scope == "municipality":
+            rows = site.municipality_deficits(code)
+        else:
+            rows = [] if scope == "school" and off else site.deficits.get((scope, code), [])
+        deficits += [{**d, "completion_pct": ""} if off else d for d in rows]
+        recs += site.published_recs(scope, code, rules_only=scope == "school" and off)
+    return {
+        "reasons": (cols("reasons", ()), reasons),
+        "deficits": (cols("deficits", ()), deficits),
+        "recommendations": (cols("recommendations", ()), recs),
+    }
+
+
+def _whole(value) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _one_line_break(value):

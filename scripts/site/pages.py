@@ -334,18 +334,7 @@ class Site:
         order; `rules_only`: those chosen by a risk or objectivity rule, not by a deficit."""
         order = {c: i for i, c in enumerate(self.result_text)}
         by_topic: dict[str, list] = defaultdict(list)
-        published = None  # a municipality hiding a school: topics of the deficits it publishes
-        if scope == "municipality" and self.hides_a_school_of(code):
-            published = {d["result"] for d in self.municipality_deficits(code)}
-        for r in self.recs.get((scope, code), []):
-            if rules_only and r["topic"] not in RULES:
-                continue
-            if (
-                published is not None
-                and r["topic"] in self.result_text
-                and r["topic"] not in published
-            ):
-                continue  # chosen by a shared deficit that only the hidden schools made
+        for r in self.published_recs(scope, code, rules_only):
             by_topic[r["topic"]].append(
                 {"audience": AUDIENCE.get(r["audience"], r["audience"]), "text": r["text"]}
             )
@@ -358,6 +347,24 @@ class Site:
             )
             out.append({"topic": topic, "title": title, "items": by_topic[topic]})
         return out
+
+    def published_recs(self, scope: str, code: str, rules_only: bool = False) -> list[dict]:
+        """The rows of recommendations.csv a page (and the download) publishes for a group:
+        `rules_only` (a hidden school) those chosen by a risk or objectivity rule; a municipality
+        hiding a school, not those chosen by a shared deficit it no longer lists."""
+        published = None  # a municipality hiding a school: topics of the deficits it publishes
+        if scope == "municipality" and self.hides_a_school_of(code):
+            published = {d["result"] for d in self.municipality_deficits(code)}
+        return [
+            r
+            for r in self.recs.get((scope, code), [])
+            if not (rules_only and r["topic"] not in RULES)
+            and not (
+                published is not None
+                and r["topic"] in self.result_text
+                and r["topic"] not in published
+            )
+        ]
 
     def hides_a_school_of(self, municipality: str) -> bool:
         """A school of the municipality with participants is hidden: then its shared deficits are

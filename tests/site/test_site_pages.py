@@ -561,3 +561,33 @@ def test_methodology_states_every_rule_and_threshold(results_dir, assessment, th
         "более чем на 12,5 %",
     ):
         assert text in page, text
+
+
+def test_reasons_deficits_and_recommendations_downloads_follow_the_pages(
+    results_dir, assessment, th
+):
+    """Every page's data as a download (SPEC §7: with the same rules): the hidden school 020005
+    (a secondary suppression with deficits on tasks 1, 3…) has no deficit rows, its reasons no
+    values, its recommendations only those chosen by a rule; a shown school's are all there."""
+    from scripts.common.labels import RULES
+    from scripts.site.downloads import tables
+    from scripts.site.load import read_results
+
+    root, _info = results_dir
+    site = Site(read_results(root), assessment, th)
+    assert site.sup.school("020005") and not site.sup.school("010001")
+    data = {name: rows for name, (_cols, rows) in tables(site).items()}
+    assert {"reasons", "deficits", "recommendations"} <= set(data)
+    assert site.deficits.get(("school", "020005"))  # it has deficits…
+    assert not [d for d in data["deficits"] if d["code"] == "020005"]  # …not published
+    shown = [d for d in data["deficits"] if d["scope"] == "school" and d["code"] == "010001"]
+    assert len(shown) == len(site.deficits.get(("school", "010001"), []))
+    hidden_reasons = [r for r in data["reasons"] if r["code"] == "020005"]
+    assert hidden_reasons and all(
+        r["value"] == "" for r in hidden_reasons if r["rule"] != "too_few"
+    )
+    recs = [r for r in data["recommendations"] if r["scope"] == "school" and r["code"] == "020005"]
+    assert all(r["topic"] in RULES for r in recs)
+    assert len([r for r in data["recommendations"] if r["code"] == "010001"]) == len(
+        site.recs.get(("school", "010001"), [])
+    )

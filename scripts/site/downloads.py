@@ -63,7 +63,7 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
 
     def cols(name, extra=("suppressed",)):
         rows = res[name]
-        base = list(rows[0].keys()) if rows else []
+        base = list(res.columns.get(name) or (rows[0].keys() if rows else []))
         return base + [c for c in extra if c not in base]
 
     out["region"] = (cols("region"), [blank(r, sup.region_reason) for r in res["region"]])

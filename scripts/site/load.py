@@ -22,6 +22,9 @@ class Results:
     manifest: dict
     tables: dict[str, list[dict]] = field(default_factory=dict)
     student_codes: set[str] = field(default_factory=set)
+    # each table's header, also of a table without rows (its download keeps its columns, and the
+    # site the same files whatever the rows: a file that comes and goes re-renders a whole shard)
+    columns: dict[str, list[str]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> list[dict]:
         return self.tables.get(name, [])
@@ -43,11 +46,14 @@ def read_results(root: str | Path, with_students: bool = True) -> Results:
     root = Path(root)
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     res = Results(root=root, manifest=manifest)
-    for name in REQUIRED:
-        res.tables[name] = read_csv(root / f"{name}.csv")
-    for name in OPTIONAL:
+    for name in (*REQUIRED, *OPTIONAL):
         path = root / f"{name}.csv"
-        res.tables[name] = read_csv(path) if path.exists() else []
+        if name in REQUIRED or path.exists():
+            res.tables[name] = read_csv(path)
+            with open(path, encoding="utf-8", newline="") as fh:
+                res.columns[name] = next(csv.reader(fh), [])
+        else:
+            res.tables[name] = []
     if with_students and (root / "students.csv").exists():
         res.student_codes = student_codes(root / "students.csv")
     return res

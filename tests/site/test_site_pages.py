@@ -591,3 +591,19 @@ def test_reasons_deficits_and_recommendations_downloads_follow_the_pages(
     assert len([r for r in data["recommendations"] if r["code"] == "010001"]) == len(
         site.recs.get(("school", "010001"), [])
     )
+
+
+def test_every_download_is_written_even_without_rows(results_dir, assessment, th):
+    """A section without rows (no reasons yet) is still a download with its header: the site's
+    files must not come and go with the data (a file appearing after a correction changed every
+    shard's key and re-rendered every page — caught by the e2e page-cache test)."""
+    from scripts.site import downloads
+    from scripts.site.load import read_results
+
+    root, _info = results_dir
+    site = Site(read_results(root), assessment, th)
+    site.res.tables["reasons"] = []
+    sections, work = downloads.plan(site)
+    assert [s["name"] for s in sections] == [name for name, _title in downloads.SECTIONS]
+    reasons = next(w for w in work if w[0] == "reasons")
+    assert reasons[2][:4] == ["scope", "code", "kind", "rule"] and reasons[3] == []

@@ -8,6 +8,9 @@ Stages, one file each in rules/: ingest → analyse → pages → site; template
 """
 
 import os
+import sys
+
+from scripts.common.config import ConfigError, load_yaml
 
 # Rules run scripts/ as the package `scripts` (tests import the same functions).
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -17,6 +20,13 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 envvars:
     "PYTHONPATH",
+
+
+# A config.yaml that is not YAML: one Russian line (Snakemake's own message is English).
+try:
+    load_yaml("config/config.yaml")
+except ConfigError as exc:
+    sys.exit(f"Ошибка настройки: {exc}")
 
 
 configfile: "config/config.yaml"

@@ -12,6 +12,7 @@ from scripts.ingest.errors import DEFAULT_LIMITS
 from scripts.ingest.registry import load_registry
 from scripts.common.config import (
     ConfigError,
+    check_complete_defaults,
     load_assessment,
     thresholds,
     validate,
@@ -22,6 +23,7 @@ params_without_pandas()  # no pandas import to compare params (0.2 s a run, same
 
 try:
     validate(config, "config.schema.yaml", "config/config.yaml")
+    check_complete_defaults(config, "config/config.yaml")
     ASSESSMENTS = list(config.get("assessments") or []) or sorted(
         p.stem for p in Path("config/assessments").glob("*.yaml")
     )

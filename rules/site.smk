@@ -57,10 +57,13 @@ rule site_shard:
 
 rule site:
     """One site version for all assessments: the shards assembled and checked (offline), one
-    rename into site/, versions.json, index.html; unchanged inputs → no new version."""
+    rename into site/, versions.json, index.html; unchanged inputs → no new version. Also waits
+    for the report forms, so that `snakemake site` builds what `rule all` does (SPEC §10).
+    """
     input:
         project="build/site-src",
         shards=expand("build/site-shards/{shard}", shard=range(SITE_SHARDS)),
+        reports=expand("results/{assessment}/reports/.done", assessment=ASSESSMENTS),
     output:
         SITE_TARGET,
     log:

@@ -144,8 +144,16 @@ def load_yaml(path: str | Path) -> dict:
         data = _safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: файл не найден") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: файл не в кодировке UTF-8 — сохраните его как UTF-8") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: файл не читается как YAML ({exc.__class__.__name__})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{path}: файл не читается как YAML{where}") from None
+    except ValueError as exc:  # a date YAML cannot hold: 2021-02-30
+        raise ConfigError(
+            f"{path}: значение не читается ({_value(str(exc))}): проверьте даты"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: на верхнем уровне файла должен быть набор ключей")
     return _dates_to_iso(data)
@@ -165,7 +173,27 @@ def deep_merge(base: dict, override: dict) -> dict:
 def load_defaults(path: str | Path) -> dict:
     data = load_yaml(path)
     validate(data, "config.schema.yaml", str(path))
+    check_complete_defaults(data, str(path))
     return data
+
+
+def check_complete_defaults(data: dict, source: str) -> None:
+    """config.yaml holds the defaults of every threshold (an assessment's `thresholds:` may
+    override any one): a missing one stops the run here, not as an error deep in a stage."""
+    schema = yaml.safe_load((SCHEMA_DIR / "config.schema.yaml").read_text(encoding="utf-8"))
+
+    def walk(props: dict, got, path: str):
+        for key, sub in props.items():
+            where = f"{path}.{key}" if path else key
+            if not isinstance(got, dict) or key not in got:
+                raise ConfigError(
+                    f"{source}: ключ «{where}»: не задан (в config.yaml нужны все пороги — это "
+                    "значения по умолчанию для всех работ)"
+                )
+            if "properties" in sub:
+                walk(sub["properties"], got[key], where)
+
+    walk(schema["definitions"]["thresholds"]["properties"], data, "")
 
 
 def load_assessment(path: str | Path) -> dict:
@@ -189,6 +217,13 @@ def load_assessment(path: str | Path) -> dict:
             raise ConfigError(
                 f"{path}: ключ «tasks.{i}.result»: нет планируемого результата «{task['result']}»"
             )
+    used = {t["result"] for t in data["tasks"]}
+    unused = [c for c in codes if c not in used]
+    if unused:
+        raise ConfigError(
+            f"{path}: ключ «planned_results»: результат «{unused[0]}» не проверяется ни одним "
+            "заданием — удалите его или укажите у задания"
+        )
     marks = data.get("marks") or {}
     if marks:
         bounds = [marks.get(m) for m in ("3", "4", "5") if m in marks]

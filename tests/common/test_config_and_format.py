@@ -211,3 +211,46 @@ def test_config_message_quotes_a_value_on_one_short_line(tmp_path):
         load_assessment(path)
     message = str(info.value)
     assert "\n" not in message and "«a b a b" in message and "…»" in message
+
+
+def test_unreadable_definitions_are_one_russian_line(tmp_path):
+    """A date YAML cannot hold (unquoted 2021-02-30), a file saved in Windows-1251, a syntax error:
+    one line naming the file (the line, where YAML knows it), never a traceback."""
+    text = DEMO.read_text(encoding="utf-8")
+    cases = {
+        "date.yaml": re.sub(r"(?m)^date: .*$", "date: 2021-02-30", text).encode("utf-8"),
+        "cp1251.yaml": text.encode("cp1251", errors="replace"),
+        "syntax.yaml": b"id: x\ntasks: [unclosed\n",
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ConfigError) as info:
+            load_assessment(path)
+        message = str(info.value)
+        assert message.startswith(f"{path}: ") and "\n" not in message, message
+        assert not re.search(r"[A-Za-z]{4,} (is|are|was|not|of|a) ", message), message
+    assert "строка 3" in str(
+        pytest.raises(ConfigError, load_assessment, tmp_path / "syntax.yaml").value
+    )
+
+
+def test_a_planned_result_no_task_checks_stops_the_run(tmp_path):
+    path = write_variant(
+        tmp_path, lambda d: d["planned_results"].append({"code": "9.9", "text": "x"})
+    )
+    with pytest.raises(
+        ConfigError, match=r"ключ «planned_results»: результат «9\.9» не проверяется"
+    ):
+        load_assessment(path)
+
+
+def test_config_defaults_must_name_every_threshold(tmp_path):
+    """config.yaml holds every threshold's default (an assessment may override any one): one left
+    out stops the run at start, naming it — not a KeyError in the analysis."""
+    data = yaml.safe_load((REPO / "config/config.yaml").read_text(encoding="utf-8"))
+    del data["risk"]["school"]["basic_tasks_pct"]
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"ключ «risk\.school\.basic_tasks_pct»: не задан"):
+        load_defaults(path)

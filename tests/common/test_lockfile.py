@@ -75,3 +75,20 @@ def test_code_version_follows_the_output_libraries_not_the_developer_tools(tmp_p
     assert code_version(tmp_path) == before
     (tmp_path / "requirements.lock").write_text(lock.replace("pandas==3.1.1", "pandas==3.2.0"))
     assert code_version(tmp_path) != before
+
+
+def test_pyproject_pins_the_same_direct_dependencies_as_requirements_in():
+    """SPEC §2: pyproject.toml holds the dependencies, pinned; requirements.in (pip-compile's
+    input for requirements.lock) must name the very same pins."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    lines = (root / "requirements.in").read_text(encoding="utf-8").splitlines()
+    listed = {x.strip() for x in lines if x.strip() and not x.startswith("#")}
+    assert declared == listed
+    assert all("==" in d for d in declared)
+    lock = (root / "requirements.lock").read_text(encoding="utf-8")
+    assert all(f"\n{d} \\" in lock for d in declared)  # and the lock has them

@@ -33,7 +33,24 @@ def _dates_to_iso(value):
 
 # libyaml's loader where PyYAML has it (10x faster: every job and every Snakemake start loads
 # the schemas and the definitions); the same safe subset of YAML either way.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class DuplicateKey(ValueError):
+    """A key written twice in one mapping: YAML would keep the second silently."""
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKey(
+                    f"ключ «{key}» указан дважды (строка {key_node.start_mark.line + 1})"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+SAFE_LOADER = _UniqueKeyLoader
 
 
 def _safe_load(text: str):
@@ -150,6 +167,8 @@ def load_yaml(path: str | Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
         raise ConfigError(f"{path}: файл не читается как YAML{where}") from None
+    except DuplicateKey as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except ValueError as exc:  # a date YAML cannot hold: 2021-02-30
         raise ConfigError(
             f"{path}: значение не читается ({_value(str(exc))}): проверьте даты"
@@ -224,7 +243,24 @@ def load_assessment(path: str | Path) -> dict:
             f"{path}: ключ «planned_results»: результат «{unused[0]}» не проверяется ни одним "
             "заданием — удалите его или укажите у задания"
         )
+    top = {
+        lvl: sum(t["max"] for t in data["tasks"] if t["level"] == lvl)
+        for lvl in ("basic", "advanced")
+    }
+    for key, lvl in (("basic_min", "basic"), ("above_basic_min", "advanced")):
+        if data["levels"][key] > top[lvl]:
+            raise ConfigError(
+                f"{path}: ключ «levels.{key}»: {data['levels'][key]} больше наибольшего возможного "
+                f"балла за задания {'базового' if lvl == 'basic' else 'повышенного'} уровня "
+                f"({top[lvl]}) — этот уровень недостижим"
+            )
     marks = data.get("marks") or {}
+    total = top["basic"] + top["advanced"]
+    for mark, low in sorted(marks.items()):
+        if low > total:
+            raise ConfigError(
+                f"{path}: ключ «marks.{mark}»: {low} больше наибольшего возможного балла ({total})"
+            )
     if marks:
         bounds = [marks.get(m) for m in ("3", "4", "5") if m in marks]
         if bounds != sorted(bounds):

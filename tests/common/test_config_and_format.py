@@ -55,6 +55,11 @@ def test_assessment_override_merges_one_key():
         (lambda d: d["tasks"][1].update(result="9.9"), "tasks.1.result"),
         (lambda d: d["tasks"][1].update(id="1"), "tasks"),
         (lambda d: d.update(id="other"), "id"),
+        # unreachable: more basic points than the basic tasks hold (the demo's: 13), a mark above
+        # the whole work's maximum (19) — every pupil below basic, nobody ever a «5»
+        (lambda d: d["levels"].update(basic_min=14), "levels.basic_min"),
+        (lambda d: d["levels"].update(above_basic_min=7), "levels.above_basic_min"),
+        (lambda d: d["marks"].update({"5": 20}), "marks.5"),
     ],
 )
 def test_bad_assessment_names_file_and_key(tmp_path, change, key):
@@ -254,3 +259,14 @@ def test_config_defaults_must_name_every_threshold(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"ключ «risk\.school\.basic_tasks_pct»: не задан"):
         load_defaults(path)
+
+
+def test_a_key_written_twice_stops_the_run(tmp_path):
+    """YAML keeps the second of two equal keys silently (a second `levels:` block wins): the run
+    stops naming the key and its line."""
+    path = tmp_path / "math4-2021.yaml"
+    path.write_text(
+        DEMO.read_text(encoding="utf-8") + "levels:\n  basic_min: 99\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"ключ «levels» указан дважды \(строка \d+\)"):
+        load_assessment(path)

@@ -12,12 +12,18 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from scripts.analyse.build import OUTPUTS, analyse
 from scripts.analyse.output import write_table
 from scripts.common import entry
-from scripts.common.config import SAFE_LOADER, load_assessment, load_defaults, thresholds
+from scripts.common.config import (
+    ConfigError,
+    load_assessment,
+    load_defaults,
+    load_yaml,
+    thresholds,
+)
+from scripts.common.entry import StageError
 
 log = logging.getLogger("stage")
 
@@ -42,8 +48,12 @@ def read_status(path) -> pd.DataFrame:
 
 
 def read_library(path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
+    """config/recommendations.yaml; a file that does not read (YAML, encoding, a key written
+    twice) is one line naming it, as for the other configuration files."""
+    try:
+        return load_yaml(path)
+    except ConfigError as exc:
+        raise StageError(str(exc)) from None
 
 
 def run(students, status, definition, thr, library, outputs: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ region → municipality → school → class; groups with 0 participants carry n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 
 PRIMARY = "primary"
@@ -64,13 +65,25 @@ def _additive(value, n: int) -> Additive:
     return value if isinstance(value, tuple) else (value, n, 0.0)
 
 
+def _whole_range(value: float, cap: float, rel: float) -> tuple[int, int]:
+    """The whole numbers a published figure allows: a count is itself; points published as a
+    percentage rounded half-up to `rel` of `cap` lie in [value − cap·rel, value + cap·rel)."""
+    if not rel:
+        return round(value), round(value)
+    slack = cap * rel
+    low = max(0, math.ceil(value - slack - 1e-7))
+    high = min(int(cap), math.floor(value + slack - 1e-7))
+    return low, max(low, high)
+
+
 def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None:
     """Hide shown siblings (smallest first, only one that helps) while some figure's hidden total
     is none or all of what the hidden children could have: then each hidden child's own follows
-    («0 below basic», «task 1: 100 %»). A published percentage is rounded: parent − shown siblings,
-    each ± its rounding, leaves an interval for the hidden total; counts and points are whole
-    numbers, so it says «none» when the whole interval is below 1 and «all» when it is above
-    all − 1 — exactly what a reader subtracting the published figures could conclude."""
+    («0 below basic», «task 1: 100 %»). A published percentage is rounded, but counts and points
+    are whole: a reader turns every published figure into the whole numbers it allows (a school's
+    37.3 % of 600 points can only be 224), then parent − shown siblings bounds the hidden total;
+    it is pinned to none when its upper bound is 0 and to all when its lower bound is all they
+    could have — what the reader can conclude, no more."""
     width = len(parent_figures)
     parent = [_additive(v, 0) for v in parent_figures]
 
@@ -79,12 +92,13 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
         return got + [(0, 0, 0.0)] * (width - len(got))
 
     def exact() -> dict[int, bool]:  # figure → True if its hidden total is none, False if all
-        rest = [v for v, _, _ in parent]
-        slack = [p_cap * rel for _, p_cap, rel in parent]
+        low = [_whole_range(*p)[0] for p in parent]  # the hidden total's bounds: parent − shown
+        high = [_whole_range(*p)[1] for p in parent]
         for c in shown:
-            for i, (v, cap, rel) in enumerate(of(c)):
-                rest[i] -= v
-                slack[i] += cap * rel
+            for i, fig in enumerate(of(c)):
+                c_low, c_high = _whole_range(*fig)
+                low[i] -= c_high
+                high[i] -= c_low
         room = [0.0] * width
         for c in out:
             for i, (_, cap, _) in enumerate(of(c)):
@@ -93,11 +107,9 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
         for i in range(width):
             if room[i] <= 0:
                 continue  # the hidden children publish nothing of this figure
-            # counts and points are whole: the hidden total is pinned to none (all) only when
-            # everything the rounding leaves open is below 1 (above all − 1)
-            if rest[i] + slack[i] < 1 - 1e-9:
+            if high[i] <= 0:
                 bad[i] = True
-            elif rest[i] - slack[i] > room[i] - 1 + 1e-9:
+            elif low[i] >= room[i]:
                 bad[i] = False
         return bad
 

@@ -148,3 +148,18 @@ def test_a_large_parents_rounding_pins_nothing():
     figures |= {"P": (1, 2, 2, (4.0, 5, rel)), "Q": (1, 3, 3, (6.0, 7, rel))}
     parent = (302, 905, 1805, (95.0 / 100 * 3012, 3012, rel))
     assert hide_within(False, kids, 6, figures, parent) == {"P": PRIMARY, "Q": SECONDARY}
+
+
+def test_whole_points_pin_what_the_float_interval_misses():
+    """The second review's case: a reader rounds every published figure to the whole points it
+    allows. S0: 224 of 600 points, published 37.3 % — only 224 fits (223.5 ≤ p < 224.1); the
+    municipality: 224 of 606, published 37.0 % — only 224 fits (223.9 ≤ p < 224.5). So the hidden
+    H1, H2 (3 pupils each) scored 0 — pinned, though «rest ± slack» (0.42 ± 0.6) was not below 1.
+    S0 is hidden too."""
+    rel = 0.0005
+    kids = {"S0": 600, "H1": 3, "H2": 3}
+    figures = {"S0": (200, 200, 200, (37.3 / 100 * 600, 600, rel)),
+               "H1": (1, 1, 1, (0.0, 3, rel)), "H2": (1, 1, 1, (0.0, 3, rel))}  # fmt: skip
+    parent = (202, 202, 202, (37.0 / 100 * 606, 606, rel))
+    assert hide_within(False, kids, 6, figures, parent) == {
+        "H1": PRIMARY, "H2": PRIMARY, "S0": SECONDARY}  # fmt: skip

@@ -15,6 +15,7 @@ from scripts.common.config import (
     check_complete_defaults,
     load_assessment,
     thresholds,
+    unchecked_results,
     validate,
 )
 
@@ -30,6 +31,14 @@ try:
     DEFINITIONS = {
         a: load_assessment(f"config/assessments/{a}.yaml") for a in ASSESSMENTS
     }
+    for _a, _d in DEFINITIONS.items():
+        if unchecked_results(_d):
+            print(
+                f"Предупреждение: config/assessments/{_a}.yaml: планируемые результаты "
+                f"{', '.join(unchecked_results(_d))} не проверяются ни одним заданием (их "
+                "выполнение не считается)",
+                file=sys.stderr,
+            )
     INGEST_FILES_PER_BATCH = (config.get("batches") or {}).get(
         "ingest_files", ingest_batches.DEFAULT_FILES_PER_BATCH
     )

@@ -15,7 +15,8 @@ CODE_FILES = ("Snakefile",)
 OUTPUT_LIBRARIES = (
     "pandas", "numpy", "openpyxl", "python-calamine", "xlrd", "odfpy", "defusedxml", "jinja2",
     "markupsafe", "altair", "vl-convert-python", "mkdocs", "mkdocs-material", "markdown",
-    "pymdown-extensions", "pygments", "babel", "pyyaml", "xlsxwriter",
+    "pymdown-extensions", "pygments", "babel", "pyyaml", "xlsxwriter", "backrefs",
+    "mkdocs-material-extensions",
 )  # fmt: skip
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.M)
 

@@ -117,9 +117,7 @@ def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:
             return sup.region_reason is not None
         if scope == "municipality":
             return sup.municipality(code) is not None
-        s = site.schools.get(code)
-        has = s is not None and s["status"] == "accepted" and _whole(s.get("participants")) > 0
-        return sup.school(code) is not None or not has
+        return site.withheld(code)
 
     reasons = []
     for r in res["reasons"]:
@@ -135,6 +133,8 @@ def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:
             rows = site.municipality_deficits(code)
         else:
             rows = [] if scope == "school" and off else site.deficits.get((scope, code), [])
+        if scope == "municipality" and site.hides_a_school_of(code):
+            rows = [{**d, "schools_share_pct": ""} for d in rows]  # «≥ 30» only on the page
         deficits += [{**d, "completion_pct": ""} if off else d for d in rows]
         recs += site.published_recs(scope, code, rules_only=scope == "school" and off)
     return {
@@ -142,13 +142,6 @@ def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:
         "deficits": (cols("deficits", ()), deficits),
         "recommendations": (cols("recommendations", ()), recs),
     }
-
-
-def _whole(value) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return 0
 
 
 def _one_line_break(value):

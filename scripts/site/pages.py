@@ -366,6 +366,13 @@ class Site:
             )
         ]
 
+    def withheld(self, school: str) -> bool:
+        """A school whose results are not shown: hidden by the suppression, or no accepted
+        participants (its page, downloads and the published form say nothing of its results)."""
+        s = self.schools.get(school)
+        has = s is not None and s["status"] == "accepted" and _int(s.get("participants")) > 0
+        return self.sup.school(school) is not None or not has
+
     def hides_a_school_of(self, municipality: str) -> bool:
         """A school of the municipality with participants is hidden: then its shared deficits are
         decided from the shown schools alone (`municipality_deficits`)."""
@@ -1016,11 +1023,9 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
         m["municipality_code"]: (downloads.blank(m, sup.municipality(m["municipality_code"])), [], [], [])
         for m in res["municipalities"]
     }  # fmt: skip
-    school_mun = {}
     for s in res["schools"]:
-        school_mun[s["school_code"]] = code = s["municipality_code"]
-        if code in per:
-            per[code][1].append(downloads.blank(s, sup.school(s["school_code"])))
+        if s["municipality_code"] in per:
+            per[s["municipality_code"]][1].append(downloads.blank(s, sup.school(s["school_code"])))
     for code in per:  # as the municipality's page lists them (Site.municipality_deficits)
         for d in site.municipality_deficits(code):
             if sup.municipality(code):
@@ -1028,19 +1033,11 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
             if site.hides_a_school_of(code):  # «≥ 30» is text: the form's number cell stays empty
                 d = {**d, "schools_share_pct": ""}
             per[code][2].append(d)
-    listed = {c: {d["result"] for d in per[c][2]} for c in per if site.hides_a_school_of(c)}
-    for r in res["recommendations"]:
-        scope = r.get("scope")
-        code = r.get("code") if scope == "municipality" else school_mun.get(r.get("code"))
-        if (
-            scope == "municipality"
-            and code in listed
-            and r.get("topic") in site.result_text
-            and r.get("topic") not in listed[code]
-        ):
-            continue  # chosen by a shared deficit that only the hidden schools made
-        if scope in ("municipality", "school") and code in per:
-            per[code][3].append(r)
+    for code in per:  # the recommendations its page and its schools' pages publish
+        per[code][3].extend(site.published_recs("municipality", code))
+        for s in site.schools_by_mun.get(code, []):
+            c = s["school_code"]
+            per[code][3].extend(site.published_recs("school", c, rules_only=site.withheld(c)))
     return downloads.blank(site.region, sup.region_reason), per
 
 

@@ -240,14 +240,28 @@ def test_unreadable_definitions_are_one_russian_line(tmp_path):
     )
 
 
-def test_a_planned_result_no_task_checks_stops_the_run(tmp_path):
+def test_a_planned_result_no_task_checks_is_allowed_and_named(tmp_path):
+    """The codifier may be the whole course's: a planned result that no task of this work checks
+    is allowed (its rows carry no completion); the run names it in a warning."""
+    from scripts.common.config import unchecked_results
+
     path = write_variant(
         tmp_path, lambda d: d["planned_results"].append({"code": "9.9", "text": "x"})
     )
-    with pytest.raises(
-        ConfigError, match=r"ключ «planned_results»: результат «9\.9» не проверяется"
-    ):
-        load_assessment(path)
+    assert unchecked_results(load_assessment(path)) == ["9.9"]
+    assert unchecked_results(load_assessment(DEMO)) == []
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path):
+    """`<<: *anchor` is YAML's own merge, not a key written twice; a list as a key is one line."""
+    path = tmp_path / "x.yaml"
+    path.write_text("base: &b {a: 1}\nd: {<<: *b, c: 2}\n", encoding="utf-8")
+    from scripts.common.config import load_yaml
+
+    assert load_yaml(path)["d"] == {"a": 1, "c": 2}
+    path.write_text("? [x, y]\n: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="строке 1"):
+        load_yaml(path)
 
 
 def test_config_defaults_must_name_every_threshold(tmp_path):

@@ -532,6 +532,15 @@ def test_shared_deficits_where_a_school_is_hidden_come_from_the_shown_schools(
     assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "3"] == ["100.0"]
     assert per["02"][2] == []
     assert [r["topic"] for r in per["02"][3] if r["scope"] == "municipality"] == ["below_basic_pct"]
+    # its schools are all hidden: the form counts only the recommendations their pages publish
+    # (chosen by a rule), not those chosen by their deficits (a review's case)
+    from scripts.common.labels import RULES
+
+    school_recs = [r for r in per["02"][3] if r["scope"] == "school"]
+    assert all(r["topic"] in RULES for r in school_recs)
+    assert any(
+        r["topic"] not in RULES for c in ("020005", "020011") for r in site.recs[("school", c)]
+    )
     # were 020011 (a deficit on task 3) shown, 1 of the 2 classified schools is ≥ 30 %: listed,
     # the share only as «≥ 30» (020005 stays hidden)
     del site.sup.schools["020011"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
+
+from scripts.common import lockfile
 
 # What counts as the workflow's code: its hash changes when any of these files does.
 CODE_FOLDERS = ("scripts", "site_templates", "config/schemas")
@@ -18,7 +19,6 @@ OUTPUT_LIBRARIES = (
     "pymdown-extensions", "pygments", "babel", "pyyaml", "xlsxwriter", "backrefs",
     "mkdocs-material-extensions",
 )  # fmt: skip
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.M)
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
@@ -62,9 +62,6 @@ def output_library_pins(base: str | Path) -> list[tuple[str, str]]:
     lock = Path(base) / "requirements.lock"
     if not lock.exists():
         return []
-    wanted = {re.sub(r"[-_.]+", "-", n).lower() for n in OUTPUT_LIBRARIES}
-    pins = {
-        re.sub(r"[-_.]+", "-", m.group(1)).lower(): m.group(2)
-        for m in _PIN.finditer(lock.read_text(encoding="utf-8"))
-    }
-    return sorted((n, v) for n, v in pins.items() if n in wanted)
+    wanted = {lockfile.canonical(n) for n in OUTPUT_LIBRARIES}
+    pinned = lockfile.pins(lock.read_text(encoding="utf-8"))
+    return sorted((n, v) for n, v in pinned.items() if n in wanted)

@@ -20,22 +20,27 @@ import re
 import sys
 
 CLUSTER_PACKAGES = ("snakemake-executor-plugin-slurm", "snakemake-executor-plugin-slurm-jobstep")
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]*)")
 
 
-def _canonical(name: str) -> str:
+def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(text: str) -> dict[str, str]:
+    """{canonical package name: pinned version} of a lock's `name==version` lines."""
+    return {canonical(m.group(1)): m.group(2) for m in map(_PIN.match, text.splitlines()) if m}
 
 
 def split(text: str, names: set[str], keep: bool) -> str:
     """The lock with only (keep=True) or without (keep=False) the packages in `names`; a
     package's block is its `name==version` line and the indented or comment lines after it."""
-    names = {_canonical(n) for n in names}
+    names = {canonical(n) for n in names}
     out, current = [], None  # None: before the first package (options, header)
     for line in text.splitlines(keepends=True):
         pin = _PIN.match(line)
         if pin:
-            current = _canonical(pin.group(1))
+            current = canonical(pin.group(1))
         if current is None or (current in names) == keep:
             out.append(line)
     return "".join(out)
@@ -49,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.lock, encoding="utf-8") as fh:
         text = fh.read()
     part = split(text, set(CLUSTER_PACKAGES), keep=args.part == "cluster")
-    pinned = {_canonical(m.group(1)) for m in map(_PIN.match, text.splitlines()) if m}
-    missing = {_canonical(n) for n in CLUSTER_PACKAGES} - pinned
+    pinned = set(pins(text))
+    missing = {canonical(n) for n in CLUSTER_PACKAGES} - pinned
     if missing:
         print(f"{args.lock}: not pinned: {', '.join(sorted(missing))}", file=sys.stderr)
         return 1

@@ -213,7 +213,7 @@ def load_defaults(path: str | Path) -> dict:
 def check_complete_defaults(data: dict, source: str) -> None:
     """config.yaml holds the defaults of every threshold (an assessment's `thresholds:` may
     override any one): a missing one stops the run here, not as an error deep in a stage."""
-    schema = yaml.safe_load((SCHEMA_DIR / "config.schema.yaml").read_text(encoding="utf-8"))
+    schema = _schema_registry().contents("config.schema.yaml")  # parsed once, as by validate
 
     def walk(props: dict, got, path: str):
         for key, sub in props.items():

@@ -211,16 +211,10 @@ def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> No
             carry = buf if len(buf) <= MAX_CARRY else buf[-64:]
             continue
         _scan_segment(buf[:cut], sheet, state, name)
-        if b"mergeCell" in buf:  # after the cells, in <mergeCells>
-            sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
-                             for c0, r0, c1, r1 in _MERGE.findall(buf[:cut])]  # fmt: skip
         carry = buf[cut:]
     if b"<!" in carry and _DTD.search(carry):
         raise _hostile_xml(info.filename)
     _scan_segment(carry, sheet, state, name)
-    if b"mergeCell" in carry:
-        sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
-                         for c0, r0, c1, r1 in _MERGE.findall(carry)]  # fmt: skip
     if sheet.cells:
         height = sheet.last_row - sheet.first_row + 1
         width = sheet.last_col - sheet.first_col + 1
@@ -247,6 +241,9 @@ def _last_tag_end(buf: bytes) -> int:
 
 
 def _scan_segment(seg: bytes, sheet: SheetFindings, state: list, name: str) -> None:
+    if b"mergeCell" in seg:  # after the cells, in <mergeCells>
+        sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
+                         for c0, r0, c1, r1 in _MERGE.findall(seg)]  # fmt: skip
     if _needs_tokens(seg):
         _scan_tokens(seg, sheet, state, name)
         return

@@ -334,7 +334,7 @@ def _read_openpyxl(
                 cells = grid.get(r)
                 rows.append([cells.get(c, "") for c in range(c0, max(cells) + 1)] if cells else [])
             sheets[name] = Sheet(name, r0, c0, rows)
-            seen = (findings.sheets.get(name) if findings is not None else None) or None
+            seen = findings.sheets.get(name) if findings is not None else None
             if seen is not None:  # read-only openpyxl has no merges: the pre-flight's
                 sheets[name].merged = list(seen.merged)
         return Workbook(kind, names, sheets, "openpyxl")

@@ -9,8 +9,8 @@ above basic) are published as well: when the hidden children together have none 
 all of their participants in it (parent − shown siblings = 0 or = their participants), each
 hidden child's count follows exactly; then the smallest shown sibling that changes that is hidden
 too (secondary); the same for the points of each task and planned result (published as rounded
-percentages: «none» and «all» within the rounding). Only the parent's own figure can still say so (a municipality with nobody below
-basic: none of its schools has anyone either) — that is the parent's result, not a leak of a
+percentages: judged by the whole points each allows). Only the parent's own figure can still say
+so (a municipality with nobody below basic: none of its schools has anyone either) — that is the parent's result, not a leak of a
 hidden child's. A hidden parent hides all of its
 children (*parent*), else the parent could be summed back from them. The hierarchy is
 region → municipality → school → class; groups with 0 participants carry no results and are left out.
@@ -85,23 +85,23 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
     it is pinned to none when its upper bound is 0 and to all when its lower bound is all they
     could have — what the reader can conclude, no more."""
     width = len(parent_figures)
-    parent = [_additive(v, 0) for v in parent_figures]
-
-    def of(c) -> list[Additive]:  # a child publishing fewer figures (a class: levels only)
+    parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
+    of: dict = {}  # each child's figures (a class publishes fewer: levels only) — made once
+    for c in [*out, *shown]:
         got = [_additive(v, children[c]) for v in figures.get(c, ())][:width]
-        return got + [(0, 0, 0.0)] * (width - len(got))
+        of[c] = got + [(0, 0, 0.0)] * (width - len(got))
+    ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in shown}
 
     def exact() -> dict[int, bool]:  # figure → True if its hidden total is none, False if all
-        low = [_whole_range(*p)[0] for p in parent]  # the hidden total's bounds: parent − shown
-        high = [_whole_range(*p)[1] for p in parent]
+        low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
+        high = [hi for _, hi in parent]
         for c in shown:
-            for i, fig in enumerate(of(c)):
-                c_low, c_high = _whole_range(*fig)
+            for i, (c_low, c_high) in enumerate(ranges[c]):
                 low[i] -= c_high
                 high[i] -= c_low
         room = [0.0] * width
         for c in out:
-            for i, (_, cap, _) in enumerate(of(c)):
+            for i, (_, cap, _) in enumerate(of[c]):
                 room[i] += cap
         bad = {}
         for i in range(width):
@@ -117,7 +117,7 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
     while bad:
         helps = next(
             (c for c in shown
-             if any(of(c)[i][0] > 0 if none else of(c)[i][0] < of(c)[i][1]
+             if any(of[c][i][0] > 0 if none else of[c][i][0] < of[c][i][1]
                     for i, none in bad.items())),
             None,
         )  # fmt: skip

@@ -714,7 +714,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         m = site.muns.get(mcode, {})
         s_reason = site.sup.school(code)
         has = s["status"] == "accepted" and _int(s.get("participants")) > 0
-        hidden = s_reason is not None or not has
+        hidden = site.withheld(code)  # as its downloads and the published form judge it
         m_hidden = site.sup.municipality(mcode) is not None
         levels = []
         values = []

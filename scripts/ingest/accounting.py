@@ -35,7 +35,7 @@ def count(submissions: list[dict], schools: list[dict]) -> dict:
     return c
 
 
-def check(counts: dict, students: list[dict] | None = None) -> None:
+def check(counts: dict, students: tuple[int, int] | None = None) -> None:
     """StageError (the run stops) if the accounting does not add up."""
     problems = []
     rows = counts["rows_present"] + counts["rows_absent"] + counts["rows_in_rejected_files"]
@@ -51,9 +51,8 @@ def check(counts: dict, students: list[dict] | None = None) -> None:
     schools = counts["schools_accepted"] + counts["schools_rejected"] + counts["schools_missing"]
     if counts["schools"] != schools:
         problems.append(f"школ {counts['schools']}, а учтено {schools}")
-    if students is not None:
-        present = sum(1 for s in students if not s["absent"])
-        absent = len(students) - present
+    if students is not None:  # (present, absent) counted from the rows of students.csv
+        present, absent = students
         if (present, absent) != (counts["rows_present"], counts["rows_absent"]):
             problems.append(
                 f"в students.csv {present} присутствовавших и {absent} отсутствовавших, "

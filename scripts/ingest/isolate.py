@@ -78,6 +78,7 @@ def worker_main() -> None:
             res = failed(path, file, "file_unreadable", f"файл не удалось обработать ({exc!r})")
         if res is None:
             res = failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory >> 20))
+        res.students = []  # the parent needs students_csv only (a country: 1.5 M dicts fewer)
         _write(out, (seq, res, hwm_kib(os.getpid())))
 
 
@@ -118,6 +119,11 @@ def failed(path, file: str, code: str, what: str) -> FileResult:
 
 
 class _Worker:
+    """One worker process and the files sent to it. Up to `DEPTH` requests are in flight, so
+    the worker starts the next file while the parent unpacks the last answer (no ping-pong);
+    it reads them one after another, so the first unanswered one is the file it is reading,
+    and that file's clock starts when the answer before it arrived."""
+
     def __init__(self, ctx: dict):
         env = {
             **os.environ,
@@ -136,42 +142,46 @@ class _Worker:
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
         self.buf = bytearray()
-        self.job = None  # (index, path, file, started)
-        self.peak_kib = 0
+        self.inflight: deque = deque()  # (index, path, file), in the order sent
+        self.started = 0.0  # when the worker began the first of `inflight`
 
     def wait_ready(self, limit: float = 60.0) -> None:
         """Block until the worker has started (imports, limits): the per-file clock starts after."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
-            got = self.feed()
-            if got == "dead":
+            frames, dead = self.feed()
+            if dead:
                 raise RuntimeError("рабочий процесс чтения файлов не запустился")
-            if got is not None:
+            if frames:
                 return
         raise RuntimeError("рабочий процесс чтения файлов не запустился за 60 с")
 
-    def send(self, index, path, file) -> None:
-        self.job = (index, path, file, time.monotonic())
-        self.buf.clear()
-        _write(self.proc.stdin, (index, path, file))
+    def send(self, job) -> None:
+        _write(self.proc.stdin, job)
+        if not self.inflight:
+            self.started = time.monotonic()
+        self.inflight.append(job)
 
-    def feed(self):
-        """Read what is there; (result, peak) when a frame is complete, 'dead' at EOF, else None."""
+    def feed(self) -> tuple[list, bool]:
+        """What is there: the complete answers [(result, peak KiB)] and whether the worker is gone."""
         try:
             chunk = os.read(self.fd, 1 << 20)
         except BlockingIOError:
-            return None
+            return [], False
         if not chunk:
-            return "dead"
+            return [], True
         self.buf += chunk
-        if len(self.buf) >= _HEAD.size:
-            (size,) = _HEAD.unpack(self.buf[: _HEAD.size])
-            if len(self.buf) >= _HEAD.size + size:
-                _seq, res, peak = pickle.loads(bytes(self.buf[_HEAD.size : _HEAD.size + size]))
-                self.buf.clear()
-                return res, peak
-        return None
+        frames = []
+        while len(self.buf) >= _HEAD.size:
+            (size,) = _HEAD.unpack_from(self.buf)
+            end = _HEAD.size + size
+            if len(self.buf) < end:
+                break
+            _seq, res, peak = pickle.loads(memoryview(self.buf)[_HEAD.size : end])
+            del self.buf[:end]
+            frames.append((res, peak))
+        return frames, False
 
     def kill(self) -> int:
         """Kill and reap; the peak RSS (KiB) read just before the kill."""
@@ -205,6 +215,9 @@ class _Worker:
         self.proc.stdout.close()
 
 
+DEPTH = 2  # requests in flight per worker: one being read, one waiting
+
+
 def _new(ctx: dict) -> _Worker:
     w = _Worker(ctx)
     w.wait_ready()
@@ -236,73 +249,71 @@ def process_isolated(
     workers = [_Worker(ctx) for _ in range(max(1, min(jobs, len(items))))]
     for w in workers:  # started together, awaited one by one
         w.wait_ready()
+        sel.register(w.fd, selectors.EVENT_READ, w)
     done_count = 0
     tick = progress(range(len(items))) if progress else None
     ticker = iter(tick) if tick is not None else None
 
     def finish(w: _Worker, res: FileResult, peak_kib: int) -> None:
         nonlocal done_count
-        index, _path, _file, started = w.job
-        res.parse_seconds = time.monotonic() - started
+        index, _path, _file = w.inflight.popleft()
+        now = time.monotonic()
+        res.parse_seconds = now - w.started
         res.worker_peak_mib = peak_kib / 1024
+        w.started = now  # the worker goes on with the next one sent
         results[index] = res
-        w.job = None
         done_count += 1
         if ticker is not None:
             next(ticker, None)
 
-    def start(w: _Worker) -> None:
-        if not pending:
-            return
-        job = pending.popleft()
-        try:
-            w.send(*job)
-        except (BrokenPipeError, OSError):  # the worker died while idle: replace it
-            w.job = None
-            w.kill()
-            w = workers[workers.index(w)] = _new(ctx)
-            w.send(*job)
-        sel.register(w.fd, selectors.EVENT_READ, w)
+    def fill(w: _Worker) -> None:
+        while pending and len(w.inflight) < DEPTH:
+            job = pending.popleft()
+            try:
+                w.send(job)
+            except OSError:  # the worker is gone: its end of the pipe reports it
+                pending.appendleft(job)
+                return
+
+    def replace(k: int, w: _Worker, code: str, what: str, peak: int) -> None:
+        """The worker died or was killed reading its first file in flight: that file is
+        rejected, the others go back to the queue for a new worker."""
+        sel.unregister(w.fd)
+        if w.inflight:
+            _index, path, file = w.inflight[0]
+            finish(w, failed(path, file, code, what), peak)
+        pending.extendleft(reversed(w.inflight))
+        w.inflight.clear()
+        workers[k] = nw = _new(ctx)
+        sel.register(nw.fd, selectors.EVENT_READ, nw)
+        fill(nw)
 
     try:
         for w in workers:
-            start(w)
+            fill(w)
         while done_count < len(items):
             now = time.monotonic()
-            busy = [w for w in workers if w.job is not None]
-            wait = min((w.job[3] + timeout - now for w in busy), default=timeout)
+            busy = [w for w in workers if w.inflight]
+            wait = min((w.started + timeout - now for w in busy), default=timeout)
             for key, _ev in sel.select(timeout=max(0.0, wait)):
                 w = key.data
-                got = w.feed()
-                if got is None:
-                    continue
-                sel.unregister(w.fd)
-                if got == "dead":
+                frames, dead = w.feed()
+                for res, peak in frames:
+                    finish(w, res, peak)
+                if dead:
                     peak = w.reap()
-                    _index, path, file, _started = w.job
-                    finish(
-                        w, failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory)), peak
-                    )
-                    workers[workers.index(w)] = w = _new(ctx)
+                    replace(workers.index(w), w, "read_memory",
+                            MEMORY_TEXT.format(mib=memory), peak)  # fmt: skip
                 else:
-                    finish(w, *got)
-                start(w)
+                    fill(w)
             now = time.monotonic()
             for k, w in enumerate(workers):
-                if w.job is not None and now - w.job[3] > timeout:
-                    sel.unregister(w.fd)
+                if w.inflight and now - w.started > timeout:
                     peak = w.kill()
-                    _index, path, file, _started = w.job
-                    finish(
-                        w,
-                        failed(path, file, "read_timeout", TIMEOUT_TEXT.format(sec=timeout)),
-                        peak,
-                    )
-                    workers[k] = w = _new(ctx)
-                    start(w)
+                    replace(k, w, "read_timeout", TIMEOUT_TEXT.format(sec=timeout), peak)
     finally:
         for w in workers:
-            if w.job is not None:  # pragma: no cover - only on an exception in the parent
+            if w.inflight:  # pragma: no cover - only on an exception in the parent
                 w.kill()
             else:
                 w.close()

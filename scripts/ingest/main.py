@@ -13,30 +13,18 @@ import sys
 from pathlib import Path
 
 from scripts.common import entry
-from scripts.common.config import load_assessment, load_defaults, task_ids
-from scripts.common.csvio import write_csv, write_text_if_changed
+from scripts.common.config import load_assessment, load_defaults
+from scripts.common.csvio import to_csv_text, write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
 from scripts.ingest import accounting, batches, feedback, reuse
 from scripts.ingest.errors import DEFAULT_LIMITS
-from scripts.ingest.pipeline import combine, list_submissions, process_all
+from scripts.ingest.pipeline import combine, list_submissions, process_all, student_columns
 from scripts.ingest.registry import COLUMNS as REGISTRY_COLUMNS
 from scripts.ingest.registry import load_registry
 from scripts.ingest.validate import VALIDATION_COLUMNS, has_error
 
 log = logging.getLogger("stage")
 
-STUDENT_COLUMNS = [
-    "school_code",
-    "student_code",
-    "class",
-    "variant",
-    "absent",
-    "total",
-    "basic_points",
-    "advanced_points",
-    "level",
-    "mark",
-]
 SCHOOL_COLUMNS = [*REGISTRY_COLUMNS[:4], "settlement", "expected_students", "status", "file"]
 SUBMISSION_COLUMNS = [
     "file",
@@ -130,8 +118,8 @@ def run_ingest(
         )
     outcome = combine(results, registry_rows, tolerance_pct)
 
-    tasks = task_ids(definition)
-    write_csv(out["students"], outcome.students, STUDENT_COLUMNS + [f"task_{t}" for t in tasks])
+    header = to_csv_text([], student_columns(definition))
+    write_text_if_changed(out["students"], header + outcome.students_csv)
     write_csv(out["school_status"], outcome.schools, SCHOOL_COLUMNS)
     write_csv(out["submissions"], outcome.submissions, SUBMISSION_COLUMNS)
     write_csv(out["validation"], [p.record() for p in outcome.problems], VALIDATION_COLUMNS)

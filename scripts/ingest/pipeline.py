@@ -13,11 +13,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from scripts.common.config import task_ids
+from scripts.common.csvio import to_csv_text
 from scripts.ingest import accounting, batches
 from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
 from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, template_sheet, wanted_sheet
 from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
 
+STUDENT_COLUMNS = [
+    "school_code",
+    "student_code",
+    "class",
+    "variant",
+    "absent",
+    "total",
+    "basic_points",
+    "advanced_points",
+    "level",
+    "mark",
+]
 WORKBOOK_EXT = {".xlsx", ".xlsm", ".xls", ".ods"}
 # Spreadsheet formats a school might send that the pipeline does not read: rejected, not ignored.
 UNSUPPORTED_EXT = {".xlsb", ".csv", ".tsv", ".numbers", ".xlt", ".xltx", ".xltm", ".ots", ".fods"}
@@ -47,7 +61,11 @@ class FileResult:
     school_code: str = ""
     known: bool = False
     problems: list[Problem] = field(default_factory=list)
-    students: list[dict] = field(default_factory=list)
+    students: list[dict] = field(default_factory=list)  # a worker sends only students_csv
+    # the same rows as lines of students.csv (no header), by student code: made where the file is
+    # read, so that the batches (in parallel) do the formatting, not the one job after them
+    students_csv: str = ""
+    students_counted: tuple[int, int] = (0, 0)  # (present, absent) among those rows
     rows_read: int = 0
     rows_present: int = 0
     rows_absent: int = 0
@@ -106,11 +124,26 @@ def process_bytes(
     res.known = parsed.known
     res.problems = parsed.problems
     res.students = parsed.students
+    res.students_csv, res.students_counted = student_lines(parsed.students, definition)
     res.rows_read = parsed.rows_read
     res.rows_present = parsed.rows_present
     res.rows_absent = parsed.rows_absent
     res.status = "rejected" if has_error(res.problems) else "accepted"
     return res
+
+
+def student_columns(definition: dict) -> list[str]:
+    """The columns of students.csv (docs/data-contract.md)."""
+    return STUDENT_COLUMNS + [f"task_{t}" for t in task_ids(definition)]
+
+
+def student_lines(students: list[dict], definition: dict) -> tuple[str, tuple[int, int]]:
+    """One file's rows of students.csv, by student code, without the header; and how many of
+    them are (present, absent), counted from the rows themselves."""
+    rows = sorted(students, key=lambda s: s["student_code"])
+    text = to_csv_text(rows, student_columns(definition))
+    absent = sum(1 for s in rows if s["absent"])
+    return text[text.index("\n") + 1 :], (len(rows) - absent, absent)
 
 
 def process_file(
@@ -200,7 +233,7 @@ def process_all(
 
 @dataclass
 class Outcome:
-    students: list[dict]
+    students_csv: str  # the rows of students.csv without its header
     submissions: list[dict]
     schools: list[dict]
     problems: list[Problem]
@@ -297,7 +330,8 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
             )
         schools.append({**entry, "status": status, "file": ";".join(files)})
     submissions = []
-    students = []
+    students = []  # (school code, its lines): one accepted file per school
+    counted = [0, 0]
     for r in results:
         errors, warnings = counts(r.problems)
         accepted = r.status == "accepted"
@@ -316,12 +350,15 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
             }
         )
         if accepted:
-            students.extend(r.students)
+            students.append((r.school_code, r.students_csv))
+            counted[0] += r.students_counted[0]
+            counted[1] += r.students_counted[1]
         problems.extend(r.problems)
-    students.sort(key=lambda s: (s["school_code"], s["student_code"]))
+    students.sort()  # by school, each file's lines by student code: the order of students.csv
     c = accounting.count(submissions, schools)
-    accounting.check(c, students)
-    return Outcome(students, submissions, schools, sort_problems(problems), c, results)
+    accounting.check(c, tuple(counted))
+    students_csv = "".join(text for _code, text in students)
+    return Outcome(students_csv, submissions, schools, sort_problems(problems), c, results)
 
 
 def list_submissions(raw_dir: str | Path, files: list[str] | None = None) -> list[tuple[str, str]]:

@@ -24,7 +24,9 @@ workbook parts (`workbook.xml` and its relationships) are then read with defused
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -163,8 +165,44 @@ def _decode_utf16(head: bytes) -> str | None:
     return None
 
 
+def _small_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A part of at most CHUNK bytes, decompressed straight from the archive's bytes (a workbook
+    has ~10-40 small parts, and zipfile's per-part file object costs more than inflating one);
+    None for a larger or unusual part, or one whose size is not what the directory says: those
+    take zipfile's checked path."""
+    if info.file_size > CHUNK or info.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,
+    ):
+        return None
+    fp = zf.fp
+    view = fp.getbuffer() if hasattr(fp, "getbuffer") else None
+    if view is None:
+        return None
+    try:
+        off = info.header_offset
+        if view[off : off + 4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack_from("<HH", view, off + 26)
+        start = off + 30 + name_len + extra_len
+        raw = view[start : start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            data = bytes(raw)
+        else:
+            data = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+    except (zlib.error, struct.error, ValueError):
+        return None
+    finally:
+        del view
+    return data if len(data) == info.file_size else None
+
+
 def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     """Chunks of a part (as UTF-8-compatible bytes: a UTF-16 part is re-encoded)."""
+    small = _small_part(zf, info)
+    if small is not None and _decode_utf16(small[:4]) is None:
+        yield small
+        return
     with zf.open(info) as fh:
         first = fh.read(CHUNK)
         enc = _decode_utf16(first[:4])
@@ -342,6 +380,12 @@ def _too_large(name: str, what: str, cell: str | None) -> ReadError:
     )
 
 
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    info = zf.getinfo(name)
+    small = _small_part(zf, info)
+    return small if small is not None else zf.read(info)
+
+
 def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], set[str], bool]:
     """xlsx: sheet name → part path, hidden sheet names, external references in workbook.xml."""
     wb_name = next((n for n in names if n.lower() == "xl/workbook.xml"), None)
@@ -349,8 +393,8 @@ def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], 
     if wb_name is None:
         return {}, set(), False
     try:
-        wb = SafeET.fromstring(zf.read(wb_name))
-        rels = SafeET.fromstring(zf.read(rels_name)) if rels_name else None
+        wb = SafeET.fromstring(_read_part(zf, wb_name))
+        rels = SafeET.fromstring(_read_part(zf, rels_name)) if rels_name else None
     except Exception:
         return {}, set(), False  # the parser will report the damage
     targets = {}

@@ -110,6 +110,31 @@ def test_worker_memory_cap_kills_only_that_file(tmp_path, demo):
     assert good.status == "accepted"
 
 
+def test_files_in_flight_behind_a_dying_one_are_read_again(tmp_path, demo):
+    """A worker is sent the next file before it answers the current one: when it dies, only the
+    file it was reading is rejected; the one waiting behind it goes to a new worker, and every
+    result comes back in its own place."""
+    from tests.hardening.corpus import base_xlsx, patch
+
+    base = base_xlsx(tmp_path, demo)
+    far = b'<row r="90000"><c r="GR90000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    bomb = patch(base, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", far)})
+    (tmp_path / "bomb.xlsx").write_bytes(bomb)
+    ok = school_book(tmp_path / "ok.xlsx", demo, good_rows(demo), code="0102")
+    limits = {**RUN_LIMITS, "max_cells": 10**9, "parse_memory_mib": 256}
+    names = ["ok1", "bomb1", "ok2", "bomb2", "bomb3", "ok3", "ok4"]
+    items = [
+        (str(tmp_path / "bomb.xlsx") if n.startswith("bomb") else str(ok), f"submissions/{n}.xlsx")
+        for n in names
+    ]
+    got = process_all(items, demo, REGISTRY, limits, jobs=1)
+    assert [r.file for r in got] == [f for _p, f in items]
+    assert [r.status for r in got] == [
+        "rejected" if n.startswith("bomb") else "accepted" for n in names
+    ]
+    assert all([p.code for p in r.problems] == ["read_memory"] for r in got if "bomb" in r.file)
+
+
 def test_worker_timeout_kills_only_that_file(tmp_path, demo):
     from tests.hardening.corpus import base_xlsx, patch
 

@@ -200,7 +200,26 @@ def test_accounting_mismatch_stops_the_run():
     with pytest.raises(StageError):
         accounting.check({**counts, "files": 1})
     with pytest.raises(StageError):
-        accounting.check(counts, [{"absent": False}])
+        accounting.check(counts, (1, 0))  # students.csv has a row the counts do not
+
+
+def test_students_sorted_by_school_then_code_whatever_the_files_order(tmp_path, demo):
+    """Each file's rows are formatted where it is read; students.csv still lists schools in code
+    order and each school's pupils by code, whatever order the table and the folders have."""
+    raw = tmp_path / "raw" / "math4-2021"
+    sub = raw / "submissions"
+    (sub / "z").mkdir(parents=True)
+    (raw / "registry.csv").write_bytes(REGISTRY.encode("cp1251"))
+    rows = [demo_row(1, "k9", definition=demo), demo_row(2, "a1", absent="+", definition=demo),
+            demo_row(3, "b10", definition=demo), demo_row(4, "b2", definition=demo)]  # fmt: skip
+    school_book(sub / "z" / "first.xlsx", demo, rows[:3], code="0301")  # read first, school 2nd
+    school_book(sub / "zz.xlsx", demo, rows, code="0101")
+    _, out = run(raw, tmp_path / "out")
+    students = read(out["students"])
+    assert [(s["school_code"], s["student_code"], s["absent"]) for s in students] == [
+        ("0101", "a1", "1"), ("0101", "b10", "0"), ("0101", "b2", "0"), ("0101", "k9", "0"),
+        ("0301", "a1", "1"), ("0301", "b10", "0"), ("0301", "k9", "0"),
+    ]  # fmt: skip
 
 
 def test_classify():

@@ -82,3 +82,10 @@ def read_results(paths: list[str | Path]) -> list:
     for p in paths:
         out.extend(pickle.loads(Path(p).read_bytes()))
     return out
+
+
+def read_registry(path: str | Path) -> tuple[list[dict], str]:
+    """The registry as rule `registry` parsed it, and the sha256 of that file (it stands for the
+    rows in a batch's cache key: hashing 40 000 rows again would cost more than reading them)."""
+    data = Path(path).read_bytes()
+    return pickle.loads(data), hashlib.sha256(data).hexdigest()

@@ -61,19 +61,21 @@ def parse_batch(
     definition: dict | None = None,
     cache: str | None = None,
     code_sha: str = "",
+    registry_key: str = "",
 ) -> list:
     """One batch of submitted files (paths relative to raw/<id>/) → their FileResults, each
     file read in an isolated worker; the rules across files wait for `run_ingest`.
     `registry_rows`: the registry as parsed once (rule `registry`), else read here;
     `definition`: the definition as validated by the workflow, else read here;
     `cache`: the batch's kept readings (scripts/ingest/reuse.py): unchanged files are not read
-    again when the definition, registry, limits and code (`code_sha`) are the same."""
+    again when the definition, registry, limits and code (`code_sha`) are the same;
+    `registry_key`: a digest that stands for the registry rows in that comparison."""
     definition = definition or load_assessment(definition_path)
     rows = registry_rows if registry_rows is not None else load_registry(registry_path)
     registry = {r["school_code"]: r for r in rows}
     raw_dir = Path(registry_path).parent
     items = list_submissions(raw_dir, [str(raw_dir / f) for f in files])
-    key = reuse.context_key(definition, rows, limits, code_sha) if cache else ""
+    key = reuse.context_key(definition, registry_key or rows, limits, code_sha) if cache else ""
     kept, todo = reuse.split(cache, key, items) if cache else ({}, list(range(len(items))))
     read = process_all(
         [items[i] for i in todo], definition, registry, limits, jobs=jobs,

@@ -41,10 +41,11 @@ def _readers() -> tuple:
     return (sys.version, *versions)
 
 
-def context_key(definition: dict, registry_rows: list[dict], limits: dict, code: str) -> str:
-    """sha256 over everything but the file that decides its result."""
+def context_key(definition: dict, registry, limits: dict, code: str) -> str:
+    """sha256 over everything but the file that decides its result (`registry`: its rows, or a
+    digest of them)."""
     h = hashlib.sha256()
-    for part in (definition, registry_rows, sorted(limits.items()), code, _readers()):
+    for part in (definition, registry, sorted(limits.items()), code, _readers()):
         h.update(pickle.dumps(part, protocol=4))
     return h.hexdigest()
 

@@ -334,6 +334,15 @@ def find_sheet(workbook: Workbook, title: str) -> Sheet | None:
     return None
 
 
+# the registry's columns a workbook is checked against (parse_title); a worker gets only these
+TITLE_FIELDS = ("school_name", "municipality")
+
+
+def title_registry(registry: dict) -> dict:
+    """The registry as reading a file needs it: code → the TITLE_FIELDS of its row."""
+    return {code: {k: row.get(k) for k in TITLE_FIELDS} for code, row in registry.items()}
+
+
 def registry_widths(registry: dict) -> list[int]:
     return sorted({len(c) for c in registry}, reverse=True)
 

@@ -179,7 +179,7 @@ class _Worker:
             end = _HEAD.size + size
             if len(self.buf) < end:
                 break
-            _seq, res, peak = pickle.loads(memoryview(self.buf)[_HEAD.size : end])
+            _seq, res, peak = pickle.loads(self.buf[_HEAD.size : end])
             del self.buf[:end]
             frames.append((res, peak))
         return frames, False
@@ -245,7 +245,7 @@ def process_isolated(
         "memory_bytes": memory << 20,
     }
     results: list[FileResult | None] = [None] * len(items)
-    pending = deque((i, str(Path(p).resolve()), f) for i, (p, f) in enumerate(items))
+    pending = deque((i, os.path.abspath(p), f) for i, (p, f) in enumerate(items))
     sel = selectors.DefaultSelector()
     workers = [_Worker(ctx) for _ in range(max(1, min(jobs, len(items))))]
     for w in workers:  # started together, awaited one by one

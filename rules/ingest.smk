@@ -1,7 +1,7 @@
 """Ingest: raw/<id>/ (registry + submitted workbooks) → validated results/<id>/ (docs/data-contract.md).
 
 Three steps: `registry` checks and parses the registry once; `ingest_batch` reads one batch of
-files (config `batches.ingest_files`; a region is a few jobs, a country a hundred, spread over
+files (config `batches.ingest_files`; a region is a few jobs, a country a few dozen, spread over
 cores or SLURM nodes); `ingest` applies the rules across files and writes results/<id>/.
 A corrected workbook re-runs its own batch only.
 """

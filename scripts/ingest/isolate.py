@@ -37,6 +37,9 @@ from scripts.ingest.validate import problem
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ISOLATION = {"parse_timeout_s": 10.0, "parse_memory_mib": 512}
 _HEAD = struct.Struct(">Q")
+# one read of a worker's pipe (its buffer is 64 KiB); a 1 MiB request costs a large allocation
+# at every answer
+READ_SIZE = 1 << 16
 
 
 def _write(fh, obj) -> None:
@@ -167,7 +170,7 @@ class _Worker:
     def feed(self) -> tuple[list, bool]:
         """What is there: the complete answers [(result, peak KiB)] and whether the worker is gone."""
         try:
-            chunk = os.read(self.fd, 1 << 20)
+            chunk = os.read(self.fd, READ_SIZE)
         except BlockingIOError:
             return [], False
         if not chunk:

@@ -1,8 +1,8 @@
 """The last reading of each file of a batch, kept so that a re-run reads only what changed.
 
 A corrected workbook re-runs its batch's job (its fingerprint changed); without this the job
-would read and validate all of the batch's files again (≈ 2.5 ms each: 2.5 s for a batch of
-1 000). A file's result is reused only when the file's name and bytes (sha256) and everything
+would read and validate all of the batch's files again (≈ 2 ms each: 3 s for a batch of
+1 500). A file's result is reused only when the file's name and bytes (sha256) and everything
 else that `process_file` depends on — the definition, the parsed registry, the limits, the code,
 the readers' versions and Python's — are those of the kept reading. Results that depend on the
 machine rather than the file (a timeout, the memory cap, a crash) are never reused.

@@ -32,10 +32,11 @@ try:
         a: load_assessment(f"config/assessments/{a}.yaml") for a in ASSESSMENTS
     }
     for _a, _d in DEFINITIONS.items():
-        if unchecked_results(_d):
+        _unchecked = unchecked_results(_d)
+        if _unchecked:
             print(
                 f"Предупреждение: config/assessments/{_a}.yaml: планируемые результаты "
-                f"{', '.join(unchecked_results(_d))} не проверяются ни одним заданием (их "
+                f"{', '.join(_unchecked)} не проверяются ни одним заданием (их "
                 "выполнение не считается)",
                 file=sys.stderr,
             )

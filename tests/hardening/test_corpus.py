@@ -88,19 +88,27 @@ def test_messages_are_russian(run):
             assert re.search("[а-яА-Я]", p.message), p
 
 
-def test_worker_memory_cap_kills_only_that_file(tmp_path, demo):
-    """A sparse sheet within the row/column limits whose grid needs > 512 MiB (the cells limit
-    switched off to reach the parser): the worker dies, the file is `read_memory`, the run goes on."""
+def _far_cell_and_good_books(tmp_path, demo):
+    """A workbook with one value at GR90000 (within the row/column limits; a dense grid of 18 M
+    cells for calamine) and a good one: (far, good) paths."""
     from tests.hardening.corpus import base_xlsx, patch
 
     base = base_xlsx(tmp_path, demo)
     far = b'<row r="90000"><c r="GR90000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    bomb = patch(base, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", far)})
-    (tmp_path / "bomb.xlsx").write_bytes(bomb)
-    ok = school_book(tmp_path / "ok.xlsx", demo, good_rows(demo), code="0102")
+    far_book = tmp_path / "far.xlsx"
+    far_book.write_bytes(
+        patch(base, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", far)})
+    )
+    return far_book, school_book(tmp_path / "ok.xlsx", demo, good_rows(demo), code="0102")
+
+
+def test_worker_memory_cap_kills_only_that_file(tmp_path, demo):
+    """A sparse sheet within the row/column limits whose grid needs > 512 MiB (the cells limit
+    switched off to reach the parser): the worker dies, the file is `read_memory`, the run goes on."""
+    bomb, ok = _far_cell_and_good_books(tmp_path, demo)
     limits = {**RUN_LIMITS, "max_cells": 10**9, "parse_memory_mib": 256}
     items = [
-        (str(tmp_path / "bomb.xlsx"), "submissions/bomb.xlsx"),
+        (str(bomb), "submissions/bomb.xlsx"),
         (str(ok), "submissions/ok.xlsx"),
     ]
     bad, good = process_all(items, demo, REGISTRY, limits, jobs=1)
@@ -114,18 +122,11 @@ def test_files_in_flight_behind_a_dying_one_are_read_again(tmp_path, demo):
     """A worker is sent the next file before it answers the current one: when it dies, only the
     file it was reading is rejected; the one waiting behind it goes to a new worker, and every
     result comes back in its own place."""
-    from tests.hardening.corpus import base_xlsx, patch
-
-    base = base_xlsx(tmp_path, demo)
-    far = b'<row r="90000"><c r="GR90000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    bomb = patch(base, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", far)})
-    (tmp_path / "bomb.xlsx").write_bytes(bomb)
-    ok = school_book(tmp_path / "ok.xlsx", demo, good_rows(demo), code="0102")
+    bomb, ok = _far_cell_and_good_books(tmp_path, demo)
     limits = {**RUN_LIMITS, "max_cells": 10**9, "parse_memory_mib": 256}
     names = ["ok1", "bomb1", "ok2", "bomb2", "bomb3", "ok3", "ok4"]
     items = [
-        (str(tmp_path / "bomb.xlsx") if n.startswith("bomb") else str(ok), f"submissions/{n}.xlsx")
-        for n in names
+        (str(bomb) if n.startswith("bomb") else str(ok), f"submissions/{n}.xlsx") for n in names
     ]
     got = process_all(items, demo, REGISTRY, limits, jobs=1)
     assert [r.file for r in got] == [f for _p, f in items]
@@ -136,16 +137,10 @@ def test_files_in_flight_behind_a_dying_one_are_read_again(tmp_path, demo):
 
 
 def test_worker_timeout_kills_only_that_file(tmp_path, demo):
-    from tests.hardening.corpus import base_xlsx, patch
-
-    base = base_xlsx(tmp_path, demo)
-    far = b'<row r="90000"><c r="GR90000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    slow = patch(base, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", far)})
-    (tmp_path / "slow.xlsx").write_bytes(slow)
-    ok = school_book(tmp_path / "ok.xlsx", demo, good_rows(demo), code="0102")
+    slow, ok = _far_cell_and_good_books(tmp_path, demo)
     limits = {**RUN_LIMITS, "max_cells": 10**9, "parse_memory_mib": 4096, "parse_timeout_s": 0.3}
     items = [
-        (str(tmp_path / "slow.xlsx"), "submissions/slow.xlsx"),
+        (str(slow), "submissions/slow.xlsx"),
         (str(ok), "submissions/ok.xlsx"),
     ]
     started = time.monotonic()

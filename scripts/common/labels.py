@@ -63,6 +63,11 @@ COLUMNS = {
     "discrimination": "дискриминативность",
     "alpha": "альфа Кронбаха варианта",
     "alpha_if_deleted": "альфа Кронбаха без этого задания",
+    # reasons.csv: the value a rule compared and its threshold (two-condition rules: both)
+    "value": "значение",
+    "threshold": "порог",
+    "value2": "значение второго условия",
+    "threshold2": "порог второго условия",
 }
 
 

@@ -134,7 +134,8 @@ def assemble(
         changes = docs / aid / "changes" / "index.md"
         changes.unlink(missing_ok=True)  # a link to build/<id>/docs: never write through it
         changes.write_text(
-            render("changes.md.j2", a=d, report=diff.render_md(rep, prev)), encoding="utf-8"
+            render("changes.md.j2", a=d, report=diff.render_md(rep, prev, version)),
+            encoding="utf-8",
         )
         nav.append(_nav(aid, d, docs / aid))
         home.append(

@@ -4,7 +4,8 @@
 A version's published data is site/<version>/<id>/data/*.csv (the downloads: already suppressed,
 so the report never reveals a hidden group). Compared: input files (inputs.csv), schools whose
 status, risk zone or objectivity flags changed, and the numbers of the region, municipalities and
-schools that changed (old → new).
+schools that changed (old → new), the values and thresholds behind the reasons included. Which
+tasks are deficits and which texts are recommended follow from those numbers and are not listed.
 
     python -m scripts.site.diff [--from VERSION] [--to VERSION] [--site site]
 """
@@ -36,12 +37,16 @@ TABLES = [
     ("distribution", ["scope", "code", "total"], lambda r: (_scope(r), f"{r['total']} балл.")),
     ("items", ["variant", "task"],
      lambda r: (("Регион", ""), f"вариант {r['variant']}, задание {r['task']}")),
+    # the figures behind each risk reason and sign of non-objectivity (their thresholds move with
+    # the config and, for the signs, with the region's own figures)
+    ("reasons", ["scope", "code", "kind", "rule"],
+     lambda r: (_scope(r), f"основание: {labels.rule(r['rule'])}")),
 ]  # fmt: skip
 # Text, keys and classifications (reported in their own sections): never «numbers».
 NOT_NUMBERS = {"municipality_code", "municipality", "school_code", "school_name", "settlement",
                "status", "risk", "risk_reasons", "objectivity_checked", "objectivity_flags",
                "suppressed", "scope", "code", "class", "task", "result", "total", "variant",
-               "level", "flag"}  # fmt: skip
+               "level", "flag", "kind", "rule", "comparison", "comparison2"}  # fmt: skip
 SCHOOL_FLAGS = [("status", "статус"), ("risk", "зона риска"), ("risk_reasons", "основания риска"),
                 ("objectivity_checked", "объективность проверялась"),
                 ("objectivity_flags", "признаки необъективности"), ("suppressed", "скрыта")]  # fmt: skip
@@ -267,10 +272,21 @@ def _num(value: str) -> str:
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-def render_md(rep: dict, prev: str | None) -> MdSafe:
+def render_md(rep: dict, prev: str | None, version: str = "") -> MdSafe:
+    """The changes page of `version`, built after `prev`. A list longer than LIMIT shows its first
+    LIMIT items and says how many there are and how to print them all."""
     if rep["first"]:
         return MdSafe("Это первая версия сайта с этой работой: сравнивать не с чем.\n")
     out = [f"Сравнение с версией {md_text(prev or '')}.\n"]
+    # version ids are our own hex digests: safe inside a code span (where an entity would show)
+    ids = all(re.fullmatch(r"[0-9a-f]+", v or "") for v in (prev, version))
+    command = f"make diff FROM={prev} TO={version}" if ids else "make diff"
+
+    def more(items: list) -> list[str]:
+        if len(items) <= LIMIT:
+            return []
+        return [f"\nПоказаны первые {LIMIT} из {len(items)}; полный список: `{command}`.\n"]
+
     inp = rep["inputs"]
     out.append("## Входные файлы\n")
     if not any(inp.values()):
@@ -279,6 +295,7 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
         if inp[kind]:
             out.append(f"**{label}:**\n")
             out += [f"- {md_text(p)}" for p in inp[kind][:LIMIT]]
+            out += more(inp[kind])
             out.append("")
     for key, title, none in (
         ("schools", "Школы", "Статус, зона риска и признаки необъективности школ не изменились."),
@@ -290,6 +307,7 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
                 f"- {md_text(s['code'])} {md_text(s['name'])}: {md_text(s['what'])}"
                 for s in rep[key][:LIMIT]
             ]
+            out += more(rep[key])
         else:
             out.append(none)
         out.append("")
@@ -298,10 +316,7 @@ def render_md(rep: dict, prev: str | None) -> MdSafe:
         out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
         out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
                 for n in rep["numbers"][:LIMIT]]  # fmt: skip
-        if len(rep["numbers"]) > LIMIT:
-            out.append(
-                f"\nПоказаны первые {LIMIT} из {len(rep['numbers'])}; полный список: `make diff`."
-            )
+        out += more(rep["numbers"])
     else:
         out.append("Показатели не изменились.")
     return MdSafe("\n".join(out) + "\n")

@@ -99,8 +99,12 @@ def write_if_changed(path: Path, text: str) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     tmp = path.with_name("." + path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a failed build leaves site/ as it was (SPEC §8)
+        raise
     return True
 
 

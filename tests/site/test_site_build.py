@@ -519,3 +519,61 @@ def test_diff_shows_names_as_typed_not_as_neutralised_in_downloads(tmp_path):
     assert [s["name"] for s in rep["schools"]] == [name]
     page = diff.render_md(rep, "v1")
     assert "- 010001 &#45;&#64;x" in page and "<b>Школа</b>" not in page  # escaped, no «'»
+
+
+def test_diff_reports_the_figures_behind_reasons(tmp_path):
+    """A sign's threshold moves with the region's figures (the school itself unchanged): the
+    report lists it, in Russian words (an audit found reasons.csv left out of the comparison)."""
+    from scripts.common.csvio import write_csv
+
+    cols = ["scope", "code", "kind", "rule", "value", "threshold", "comparison", "value2",
+            "threshold2", "comparison2"]  # fmt: skip
+    peak = {"scope": "school", "code": "030004", "kind": "objectivity", "rule": "threshold_peak",
+            "value": "33.3", "threshold": "20.0", "comparison": ">=", "value2": "33.3",
+            "threshold2": "5.90", "comparison2": ">="}  # fmt: skip
+    for folder, threshold2 in (("old", "5.90"), ("new", "5.91")):
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "reasons.csv", [{**peak, "threshold2": threshold2}], cols)
+    rep = diff.compare(tmp_path / "old", tmp_path / "new")
+    assert [(n["who"], n["column"], n["old"], n["new"]) for n in rep["numbers"]] == [
+        ("ОО 030004", "threshold2", "5.90", "5.91")
+    ]
+    assert rep["numbers"][0]["row"].startswith("основание: ")
+    assert "threshold_peak" not in rep["numbers"][0]["row"]
+    page = diff.render_md(rep, "v1", "v2")
+    assert "| порог второго условия | 5,90 | 5,91 |" in page
+
+
+def test_changes_page_says_when_a_list_is_cut(tmp_path):
+    """Each list of the changes page shows at most LIMIT items and then says how many there are and
+    the command that prints them all for exactly these two versions."""
+    from scripts.common.csvio import write_csv
+
+    n = diff.LIMIT + 5
+    for folder, rows in (("old", []), ("new", [{"path": f"raw/x/f{i:03}.xlsx", "sha256": "a"}
+                                                 for i in range(n)])):  # fmt: skip
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "inputs.csv", rows, ["path", "sha256"])
+    page = diff.render_md(diff.compare(tmp_path / "old", tmp_path / "new"), "0a1b", "2c3d")
+    assert page.count("- raw/x/f") == diff.LIMIT
+    assert f"первые {diff.LIMIT} из {n}; полный список: `make diff FROM=0a1b TO=2c3d`" in page
+    odd = diff.render_md(diff.compare(tmp_path / "old", tmp_path / "new"), "v=1", "2c3d")
+    assert "полный список: `make diff`" in odd  # an id that is not ours is not put in a command
+
+
+def test_a_failed_write_of_versions_json_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """SPEC §8: a failed build leaves site/ exactly as it was — also the write's own temporary
+    file (an audit found site/.index.html.tmp after a failed rename)."""
+    from scripts.site import versions
+
+    target = tmp_path / "versions.json"
+    target.write_text("[]", encoding="utf-8")
+
+    def fail(self, _dst):
+        raise OSError(errno.EROFS, "read-only")
+
+    monkeypatch.setattr(Path, "replace", fail)
+    with pytest.raises(OSError):
+        versions.write_if_changed(target, '[{"version": "v1"}]')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["versions.json"]
+    assert target.read_text(encoding="utf-8") == "[]"

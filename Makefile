@@ -33,8 +33,8 @@ results: $(STAMP)
 templates: $(STAMP)
 	$(BIN)/snakemake templates --cores $(CORES) $(SMK_FLAGS)
 
-serve: site
-	$(BIN)/python -m scripts.site.serve
+serve: site  # make serve [PORT=8000]
+	$(BIN)/python -m scripts.site.serve --port $(or $(PORT),8000)
 
 diff: $(STAMP)
 	$(BIN)/python -m scripts.site.diff $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))

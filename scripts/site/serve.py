@@ -1,9 +1,11 @@
-"""Preview of site/ on localhost (`make serve`): python -m scripts.site.serve [--port 8000] [--dir site]."""
+"""Preview of site/ on localhost (`make serve [PORT=8000]`): python -m scripts.site.serve
+[--port 8000] [--dir site]."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import http.server
 import sys
@@ -25,6 +27,14 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _port_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "он уже занят другой программой или другим просмотром сайта"
+    if exc.errno == errno.EACCES:
+        return "нет прав открыть этот порт"
+    return f"код ошибки {exc.errno}"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Просмотр сайта на этом компьютере")
     ap.add_argument("--port", type=int, default=8000)
@@ -34,7 +44,15 @@ def main(argv=None) -> int:
     if not (root / "index.html").exists():
         print(f"Сайт ещё не собран: нет {root / 'index.html'} (make site)", file=sys.stderr)
         return 1
-    server = make_server(root, args.port)
+    try:
+        server = make_server(root, args.port)
+    except OSError as exc:  # the port is taken (another preview, another program) or not allowed
+        print(
+            f"Ошибка: не удалось открыть порт {args.port} ({_port_problem(exc)}); "
+            f"укажите другой: make serve PORT={args.port + 1}",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Сайт: http://127.0.0.1:{server.server_address[1]}/  (остановить: Ctrl+C)")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -141,7 +141,7 @@ def objectivity_reasons(row: dict, thr: dict) -> str:
 def municipality_reasons(mo: dict, thr: dict) -> str:
     values = {
         "below_basic_pct": mo.get("below_basic_pct"),
-        "schools_in_risk_pct": None,
+        "schools_in_risk_pct": mo.get("schools_in_risk_pct"),
     }
     parts = []
     for rule in split_ids(mo.get("risk_reasons", "")):
@@ -191,6 +191,25 @@ def analysis_text(mo: dict, region: dict, thr: dict) -> str:
         lines.append("Муниципалитет не в зоне риска.")
     lines.append(f"Подробно — лист «{SHEET_FIGURES}».")
     return "\n".join(lines)
+
+
+def unassessed_text(schools: list[dict], thr: dict) -> str:
+    """The schools the risk zone says nothing about, by why: so that «no school in the zone» is
+    not read as «every school assessed»."""
+    fewer = f"менее {thr.get('risk', {}).get('min_participants', 5)} участников"
+    groups = {"rejected": [], "missing": [], "too_few": []}
+    for s in schools:
+        if s.get("status") in ("rejected", "missing"):
+            groups[s["status"]].append(s)
+        elif s.get("risk") in (None, ""):
+            groups["too_few"].append(s)
+    parts = [
+        f"{what} — " + ", ".join(f"{s['school_code']} {s.get('school_name', '')}" for s in group)
+        for what, group in (("файл отклонён", groups["rejected"]), ("нет файла", groups["missing"]),
+                            (fewer, groups["too_few"]))
+        if group
+    ]  # fmt: skip
+    return "Не оценены: " + "; ".join(parts) + "." if parts else ""
 
 
 def measure_texts(
@@ -255,6 +274,8 @@ def measure_texts(
         texts["risk"] = "\n".join(lines)
     else:
         texts["risk"] = f"ОО в зоне риска нет (классифицировано ОО: {len(classified)})."
+    if unassessed := unassessed_text(schools, thr):
+        texts["risk"] += "\n" + unassessed
 
     if truthy(mo.get("risk")):
         texts["decisions"] = "Муниципалитет в зоне риска: " + municipality_reasons(mo, thr) + "."

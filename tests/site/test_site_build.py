@@ -577,3 +577,21 @@ def test_a_failed_write_of_versions_json_leaves_no_temporary_file(tmp_path, monk
         versions.write_if_changed(target, '[{"version": "v1"}]')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["versions.json"]
     assert target.read_text(encoding="utf-8") == "[]"
+
+
+def test_serve_on_a_busy_port_is_one_russian_line(tmp_path, capsys):
+    """SPEC §10: an error is one clear line, not a traceback (an audit found `make serve` on a port
+    in use ending in OSError: Address already in use)."""
+    from scripts.site import serve
+
+    (tmp_path / "index.html").write_text("<html></html>", encoding="utf-8")
+    busy = serve.make_server(tmp_path, 0)  # any free port, now taken
+    try:
+        port = busy.server_address[1]
+        assert serve.main(["--port", str(port), "--dir", str(tmp_path)]) == 1
+    finally:
+        busy.server_close()
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith(f"Ошибка: не удалось открыть порт {port} (он уже занят")
+    assert f"make serve PORT={port + 1}" in err

@@ -80,7 +80,9 @@ def test_one_report_per_municipality_with_eight_rows(definition, thr):
     assert "010001" in data["objectivity"] and "010003" in data["objectivity"]
     assert "№ 6 (3.1), № 10 (3.2)" in data["recommendations"]
     assert "подготовлены для ОО муниципалитета: 2" in data["recommendations"]
-    assert "доля ОО в зоне риска ≥ 30 %" in data["decisions"]
+    # the municipality's own value beside each reason (2 of 3 classified schools: 66,7 %)
+    assert "доля ОО в зоне риска ≥ 30 % классифицированных ОО (в МО: 66,7 %)" in data["decisions"]
+    assert "не достигших базового уровня, ≥ 20 % (в МО: 22,5 %)" in data["decisions"]
     # the municipality's columns are empty, to be filled
     assert all(r[3:6] == ["", "", ""] for r in body)
 
@@ -90,12 +92,15 @@ def test_other_municipalities(definition, thr):
     rows = sheet_rows(files["02.xlsx"], "Отчёт")
     text = "\n".join(str(c) for r in rows for c in r)
     assert "ОО в зоне риска нет (классифицировано ОО: 1)" in text
+    # a school without results is named, so that «none in the zone» is not «all assessed»
+    assert "Не оценены: нет файла — 020002 МКОУ Малая школа." in text
     assert "Общих для ОО муниципалитета дефицитов не выявлено" in text
     assert "подготовлены для ОО муниципалитета: 1" in text
     rows = sheet_rows(files["03.xlsx"], "Отчёт")
     text = "\n".join(str(c) for r in rows for c in r)
     assert "не классифицирован (нет участников)" in text
     assert "Участников: 0 (регион: 150)" in text and "Средний балл: — (регион: 11,60)" in text
+    assert "Не оценены: нет файла — 030001 МКОУ Южская СШ." in text
 
 
 def test_reference_sheets(definition, thr):
@@ -165,3 +170,19 @@ def test_input_text_that_looks_like_a_formula_is_neutralised(definition, thr):
     names = [r[1] for r in sheet_rows(data, "Зона риска")]
     assert "'" + risky["school_name"] in names and risky["school_name"] not in names
     assert "'+7 часов занятий" in [r[2] for r in sheet_rows(data, "Рекомендации")]
+
+
+def test_unassessed_schools_by_why(thr):
+    from scripts.templates.report_form import unassessed_text
+
+    schools = [
+        {"school_code": "1", "school_name": "А", "status": "accepted", "risk": ""},  # 4 pupils
+        {"school_code": "2", "school_name": "Б", "status": "rejected", "risk": ""},
+        {"school_code": "3", "school_name": "В", "status": "missing", "risk": ""},
+        {"school_code": "4", "school_name": "Г", "status": "accepted", "risk": "0"},
+        {"school_code": "5", "school_name": "Д", "status": "accepted", "risk": "1"},
+    ]
+    assert unassessed_text(schools, thr) == (
+        "Не оценены: файл отклонён — 2 Б; нет файла — 3 В; менее 5 участников — 1 А."
+    )
+    assert unassessed_text(schools[3:], thr) == ""

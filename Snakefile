@@ -10,7 +10,7 @@ Stages, one file each in rules/: ingest → analyse → pages → site; template
 import os
 import sys
 
-from scripts.common.config import ConfigError, load_yaml
+from scripts.common.config import ConfigError, error_text, load_yaml
 
 # Rules run scripts/ as the package `scripts` (tests import the same functions).
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -26,7 +26,7 @@ envvars:
 try:
     load_yaml("config/config.yaml")
 except ConfigError as exc:
-    sys.exit(f"Ошибка настройки: {exc}")
+    sys.exit(error_text(exc))
 
 
 configfile: "config/config.yaml"

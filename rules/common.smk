@@ -13,6 +13,7 @@ from scripts.ingest.registry import load_registry
 from scripts.common.config import (
     ConfigError,
     check_complete_defaults,
+    error_text,
     load_assessment,
     thresholds,
     unchecked_results,
@@ -44,7 +45,7 @@ try:
         "ingest_files", ingest_batches.DEFAULT_FILES_PER_BATCH
     )
 except ConfigError as exc:
-    sys.exit(f"Ошибка настройки: {exc}")
+    sys.exit(error_text(exc))
 
 for _a in ASSESSMENTS:
     if not Path(f"raw/{_a}").is_dir():

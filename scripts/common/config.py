@@ -1,7 +1,8 @@
 """Loading and validating the configuration: config/config.yaml and config/assessments/<id>.yaml.
 
-Both files are checked against the JSON Schemas in config/schemas/. A problem becomes one
-`ConfigError` line naming the file and the key, so the run stops with a sentence, not a traceback.
+Both files are checked against the JSON Schemas in config/schemas/. Each problem becomes one
+line of a `ConfigError` naming the file and the key (every schema violation at once, so several
+mistakes take one run to find), and the run stops with sentences, not a traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
 
 class ConfigError(Exception):
-    """A configuration file that does not follow its schema (one line, in English)."""
+    """A configuration file that does not follow its schema: one Russian line per problem."""
+
+
+def error_text(exc: ConfigError, prefix: str = "Ошибка настройки: ") -> str:
+    """What the run prints: each problem on its own line, each line with `prefix`."""
+    return "\n".join(prefix + line for line in str(exc).splitlines())
+
+
+MAX_PROBLEMS = 20  # schema violations listed at once (the rest counted)
+# a list item named by what it is and its id (a 0-based index alone would be misread)
+ITEM_NAMES = {"tasks": "задание", "planned_results": "планируемый результат", "plan": "мероприятие"}
 
 
 def _dates_to_iso(value):
@@ -77,7 +88,8 @@ def _schema_registry():
 
 
 def validate(data: dict, schema_name: str, source: str) -> None:
-    """Raise ConfigError with one line (`file: ключ «key»: problem`) for the first schema violation."""
+    """Raise ConfigError with a line (`file: ключ «key»: problem`) for each schema violation, by
+    key, at most MAX_PROBLEMS of them."""
     import jsonschema
 
     registry = _schema_registry()
@@ -88,9 +100,34 @@ def validate(data: dict, schema_name: str, source: str) -> None:
     )
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
-        err = errors[0]
-        key = ".".join(str(p) for p in err.absolute_path)
-        raise ConfigError(f"{source}: {_key(key)}: {schema_message(err)}")
+        lines = list(
+            dict.fromkeys(
+                f"{source}: {_key('.'.join(map(str, e.absolute_path)))}{_item(e.absolute_path, data)}"
+                f": {schema_message(e)}"
+                for e in errors
+            )
+        )
+        if len(lines) > MAX_PROBLEMS:
+            lines = [*lines[:MAX_PROBLEMS], f"{source}: и ещё ошибок: {len(lines) - MAX_PROBLEMS}"]
+        raise ConfigError("\n".join(lines))
+
+
+def _item(path, data) -> str:
+    """« (задание «5.1»)» for a key inside a list item: which one, by its id, not its index."""
+    node, found = data, ""
+    for i, part in enumerate(path):
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            item = node[part]
+            parent = path[i - 1] if i else ""
+            name = ITEM_NAMES.get(parent, "элемент")
+            ident = item.get("id", item.get("code")) if isinstance(item, dict) else None
+            found = f" ({name} «{ident}»)" if ident not in (None, "") else f" ({name} № {part + 1})"
+        if isinstance(node, dict | list):
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+    return found
 
 
 def _key(key: str) -> str:

@@ -284,3 +284,39 @@ def test_a_key_written_twice_stops_the_run(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"ключ «levels» указан дважды \(строка \d+\)"):
         load_assessment(path)
+
+
+def test_every_schema_problem_is_a_line_naming_the_item(tmp_path):
+    """SPEC §10: one clear line per problem — all of them in one run (an audit fixed three
+    mistakes one run at a time), a list item named by its id, not by a 0-based index."""
+    from scripts.common.config import error_text
+
+    def three(d):
+        d["tasks"][0].update(max=-1)
+        d["tasks"][1].update(level="hard")
+        d["levels"].update(basic_min="семь")
+
+    path = write_variant(tmp_path, three)
+    first_id, second_id = (str(t["id"]) for t in yaml.safe_load(DEMO.read_text())["tasks"][:2])
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    lines = error_text(info.value).splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"Ошибка настройки: {path}: ") for line in lines)
+    assert "ключ «levels.basic_min»: значение «семь» должно быть" in lines[0]
+    assert (
+        f"ключ «tasks.0.max» (задание «{first_id}»): значение -1 должно быть не меньше 1"
+        in lines[1]
+    )
+    assert f"ключ «tasks.1.level» (задание «{second_id}»)" in lines[2]
+
+
+def test_a_config_yaml_with_two_bad_thresholds_names_both(tmp_path):
+    data = yaml.safe_load((REPO / "config/config.yaml").read_text(encoding="utf-8"))
+    data["risk"]["school"]["below_basic_pct"] = "двадцать пять"
+    data["risk"]["municipality"]["below_basic_pct"] = "двадцать"
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_defaults(path)
+    keys = [re.search(r"ключ «([^»]+)»", line).group(1) for line in str(info.value).splitlines()]
+    assert keys == ["risk.municipality.below_basic_pct", "risk.school.below_basic_pct"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import multiprocessing as mp
 import os
 import re
 import shutil
+import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -559,6 +561,9 @@ def plan_rows(assessment: dict) -> tuple[str, list[dict]]:
     return ref.strftime("%d.%m.%Y"), out
 
 
+PROGRESS_S = 10.0  # seconds between two progress lines of the school pages (the log only)
+
+
 def build_pages(site: Site, out: Path) -> dict[str, int]:
     """Write every page, chart spec and download of one assessment into `out` (its docs folder)."""
     a, res, k = site.a, site.res, site.k
@@ -706,9 +711,14 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             ),
         )
 
-    # school pages
+    # school pages (a country's take minutes: a line of progress every PROGRESS_S seconds)
     thresholds_note = site.th
-    for code, s in sorted(site.schools.items()):
+    schools = sorted(site.schools.items())
+    note_at = time.monotonic() + PROGRESS_S
+    for done, (code, s) in enumerate(schools):
+        if time.monotonic() >= note_at:
+            note_at = time.monotonic() + PROGRESS_S
+            logging.getLogger("stage").info("Страницы школ: %d из %d", done, len(schools))
         d = f"oo/{slug(code)}/"
         mcode = s["municipality_code"]
         m = site.muns.get(mcode, {})

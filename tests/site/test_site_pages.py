@@ -616,3 +616,20 @@ def test_every_download_is_written_even_without_rows(results_dir, assessment, th
     assert [s["name"] for s in sections] == [name for name, _title in downloads.SECTIONS]
     reasons = next(w for w in work if w[0] == "reasons")
     assert reasons[2][:4] == ["scope", "code", "kind", "rule"] and reasons[3] == []
+
+
+def test_school_pages_report_progress(results_dir, assessment, th, tmp_path, monkeypatch, caplog):
+    """SPEC §10 «long stages show progress»: a country's school pages take minutes, so the stage
+    says how far it is (every PROGRESS_S seconds; here every school)."""
+    import logging
+
+    from scripts.site import pages
+
+    monkeypatch.setattr(pages, "PROGRESS_S", 0.0)
+    root, _ = results_dir
+    site = Site(read_results(root), assessment, th)
+    with caplog.at_level(logging.INFO, logger="stage"):
+        build_pages(site, tmp_path / "out")
+    n = len(site.schools)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Страницы школ")]
+    assert lines == [f"Страницы школ: {i} из {n}" for i in range(n)]

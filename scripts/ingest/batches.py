@@ -13,7 +13,7 @@ import os
 import pickle
 from pathlib import Path
 
-DEFAULT_FILES_PER_BATCH = 500
+DEFAULT_FILES_PER_BATCH = 1500  # as config/config.yaml ships it
 MIN_BATCHES = 2
 
 

@@ -53,6 +53,11 @@ SCHOOL_FLAGS = [("status", "статус"), ("risk", "зона риска"), ("r
 MUNICIPALITY_FLAGS = [("risk", "зона риска"), ("risk_reasons", "основания риска"),
                       ("suppressed", "скрыт")]  # fmt: skip
 YES_NO = {"risk", "objectivity_checked"}
+# Columns that repeat another group's figure in this group's row (a school's task row carries the
+# region's completion and the difference from it): one corrected workbook changes them for every
+# school, so the report first names the groups whose own figures changed.
+COMPARISONS = {"municipality_pct", "region_pct", "diff_municipality_pp", "diff_region_pp"}
+OWN_SHOWN = 20  # groups named in that summary
 GROUP_ORDER = {"Регион": 0, "МО": 1, "ОО": 2}
 LIMIT = 300
 
@@ -234,6 +239,16 @@ def _who(n: dict) -> str:
     return f"{n['who']} «{n['name']}»" if n.get("name") else n["who"]
 
 
+def own_changes(numbers: list[dict]) -> str:
+    """«Регион; МО 01 «…»; ОО 010061 «…»»: the groups with a changed figure of their own (not only
+    a comparison with the region or municipality), in the report's order; '' if none."""
+    groups = list(dict.fromkeys(_who(n) for n in numbers if n["column"] not in COMPARISONS))
+    text = "; ".join(groups[:OWN_SHOWN])
+    if len(groups) > OWN_SHOWN:
+        text += f" и ещё {len(groups) - OWN_SHOWN}"
+    return text
+
+
 def render_text(rep: dict, title: str = "") -> str:
     lines = [title] if title else []
     if rep["first"]:
@@ -251,6 +266,11 @@ def render_text(rep: dict, title: str = "") -> str:
     lines.append(f"Муниципалитеты с изменившейся зоной риска: {len(rep['municipalities'])}")
     lines += [f"  {m['code']} {m['name']}: {m['what']}" for m in rep["municipalities"]]
     lines.append(f"Изменившиеся показатели: {len(rep['numbers'])}")
+    if own := own_changes(rep["numbers"]):
+        lines.append(
+            f"  свои показатели изменились у: {own}; у остальных групп — только сравнения "
+            "с регионом и муниципалитетом"
+        )
     group = None
     for n in rep["numbers"]:
         if n["who"] != group:
@@ -313,6 +333,11 @@ def render_md(rep: dict, prev: str | None, version: str = "") -> MdSafe:
         out.append("")
     out.append("## Показатели\n")
     if rep["numbers"]:
+        if own := own_changes(rep["numbers"]):
+            out.append(
+                f"Свои показатели изменились у: {md_text(own)}. У остальных групп таблицы "
+                "изменились только сравнения с регионом и муниципалитетом.\n"
+            )
         out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
         out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
                 for n in rep["numbers"][:LIMIT]]  # fmt: skip

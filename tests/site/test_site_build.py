@@ -595,3 +595,33 @@ def test_serve_on_a_busy_port_is_one_russian_line(tmp_path, capsys):
     assert err.count("\n") == 0 and "Traceback" not in err
     assert err.startswith(f"Ошибка: не удалось открыть порт {port} (он уже занят")
     assert f"make serve PORT={port + 1}" in err
+
+
+def test_changes_name_first_the_groups_whose_own_figures_changed(tmp_path):
+    """One corrected workbook changes the region's figures and so every school's comparison with
+    the region: the report names the groups whose own figures changed (an audit found the one real
+    change buried under 14 000 comparison lines)."""
+    from scripts.common.csvio import write_csv
+
+    cols = ["scope", "code", "task", "completion_pct", "region_pct", "diff_region_pp"]
+    old = [
+        {"scope": "region", "code": "", "task": "1", "completion_pct": "50.0", "region_pct": "",
+         "diff_region_pp": ""},
+        {"scope": "school", "code": "0101", "task": "1", "completion_pct": "40.0",
+         "region_pct": "50.0", "diff_region_pp": "-10.0"},
+        {"scope": "school", "code": "0102", "task": "1", "completion_pct": "60.0",
+         "region_pct": "50.0", "diff_region_pp": "10.0"},
+    ]  # fmt: skip
+    new = [dict(r) for r in old]
+    new[0]["completion_pct"] = "52.0"  # 0101 corrected: its own figure and the region's
+    new[1].update(completion_pct="44.0", region_pct="52.0", diff_region_pp="-8.0")
+    new[2].update(region_pct="52.0", diff_region_pp="8.0")  # 0102: only the comparison
+    for folder, rows in (("old", old), ("new", new)):
+        (tmp_path / folder).mkdir()
+        write_csv(tmp_path / folder / "tasks.csv", rows, cols)
+    rep = diff.compare(tmp_path / "old", tmp_path / "new")
+    assert len(rep["numbers"]) == 6 and diff.own_changes(rep["numbers"]) == "Регион; ОО 0101"
+    text = diff.render_text(rep)
+    assert "  свои показатели изменились у: Регион; ОО 0101; у остальных групп — только" in text
+    page = diff.render_md(rep, "0a1b", "2c3d")
+    assert "Свои показатели изменились у: Регион; ОО 0101." in page

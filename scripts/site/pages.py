@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
 import multiprocessing as mp
 import os
 import re
@@ -269,6 +270,7 @@ class Site:
             {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
             levels=_additive_figures(res, assessment),
+            bounds=_risk_bounds(res, th),
         )
 
     # paths: every page is <folder>/index.md; links are relative .md paths that mkdocs checks
@@ -523,6 +525,28 @@ def _additive_figures(res: Results, assessment: dict) -> dict:
     out.update((("school", s["school_code"]), with_points("school", s["school_code"], s))
                for s in res["schools"])  # fmt: skip
     out.update((("class", (c["school_code"], c["class"])), counts(c)) for c in res["classes"])
+    return out
+
+
+def _risk_bounds(res: Results, th: dict) -> dict:
+    """What a group's published risk classification says of its below-basic count (figure 0 of
+    `_additive_figures`), for the suppression plan: in the zone for `below_basic_pct` → at least
+    the threshold's share of its participants; classified without that reason → fewer (the rules
+    compare unrounded values, SPEC §5.1). An audit solved a hidden school of 5 from its
+    municipality's count, the shown schools' and the hidden ones' «in the zone / not» alone."""
+    out: dict = {}
+    for scope, rows, key in (
+        ("school", res["schools"], "school_code"),
+        ("municipality", res["municipalities"], "municipality_code"),
+    ):
+        share = float(th["risk"][scope]["below_basic_pct"])
+        for r in rows:
+            n = _int(r.get("participants"))
+            if n <= 0 or r.get("risk") in (None, ""):
+                continue  # not classified: nothing said
+            edge = math.ceil(share * n / 100 - 1e-9)  # the fewest pupils at or above the share
+            at_least = "below_basic_pct" in (r.get("risk_reasons") or "").split(";")
+            out[(scope, r[key])] = {0: (edge, n) if at_least else (0, edge - 1)}
     return out
 
 

@@ -35,17 +35,24 @@ Levels = tuple[int, ...]  # participants below basic, basic, above basic
 Additive = tuple[float, float, float]
 
 
+# What a reader knows of a hidden group's figure without its value: {figure index: (lowest,
+# highest whole value)} — e.g. its below-basic count from its published risk classification
+# («in the zone for below_basic_pct ≥ 25» with 9 participants: at least 3).
+Bounds = Mapping[int, tuple[int, int]]
+
+
 def hide_within(
     parent_hidden: bool,
     children: Mapping[Hashable, int],
     k: int,
     levels: Mapping[Hashable, tuple] | None = None,
     parent_levels: tuple | None = None,
+    bounds: Mapping[Hashable, Bounds] | None = None,
 ) -> dict:
     """{child: reason} for the children of one parent that must be hidden. With `levels` (each
     child's additive figures: level counts, and the points of each task and planned result) and
     `parent_levels`, also no hidden child's figure can be worked out from the parent's minus the
-    shown siblings' (see `_no_exact`)."""
+    shown siblings' and what else is published of the hidden ones (`bounds`; see `_no_exact`)."""
     if parent_hidden:
         return {c: PARENT for c, n in children.items() if n > 0}
     out = {c: PRIMARY for c, n in children.items() if 0 < n < k}
@@ -57,7 +64,7 @@ def hide_within(
             out[c] = SECONDARY
             hidden_sum += n
         if levels is not None and parent_levels is not None:
-            _no_exact(out, children, levels, parent_levels, [c for _, _, c in shown])
+            _no_exact(out, children, levels, parent_levels, [c for _, _, c in shown], bounds or {})
     return out
 
 
@@ -76,14 +83,16 @@ def _whole_range(value: float, cap: float, rel: float) -> tuple[int, int]:
     return low, max(low, high)
 
 
-def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None:
-    """Hide shown siblings (smallest first, only one that helps) while some figure's hidden total
-    is none or all of what the hidden children could have: then each hidden child's own follows
-    («0 below basic», «task 1: 100 %»). A published percentage is rounded, but counts and points
-    are whole: a reader turns every published figure into the whole numbers it allows (a school's
-    37.3 % of 600 points can only be 224), then parent − shown siblings bounds the hidden total;
-    it is pinned to none when its upper bound is 0 and to all when its lower bound is all they
-    could have — what the reader can conclude, no more."""
+def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds) -> None:
+    """Hide shown siblings (smallest first, only one that helps) while some hidden child's figure
+    follows exactly («0 below basic», «task 1: 100 %»). A published percentage is rounded, but
+    counts and points are whole: a reader turns every published figure into the whole numbers it
+    allows (a school's 37.3 % of 600 points can only be 224), then parent − shown siblings bounds
+    the hidden children's total; each hidden child's own figure lies between what it can be
+    (0 … all, or tighter where `bounds` says so: its risk classification) and what the total
+    leaves after its hidden siblings' extremes. It is pinned when those meet — what the reader
+    can conclude, no more. Without `bounds` that is the total's being none or all of what the
+    hidden children could have."""
     width = len(parent_figures)
     parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
     of: dict = {}  # each child's figures (a class publishes fewer: levels only) — made once
@@ -92,40 +101,48 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list) -> None
         of[c] = got + [(0, 0, 0.0)] * (width - len(got))
     ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in shown}
 
-    def exact() -> dict[int, bool]:  # figure → True if its hidden total is none, False if all
+    def known(c, i: int) -> tuple[int, int]:  # a hidden child's figure i, without its value
+        cap = int(of[c][i][1])
+        lo, hi = bounds.get(c, {}).get(i, (0, cap))
+        return max(0, lo), min(cap, hi)
+
+    def exact(hidden, visible) -> set[int]:  # the figures of which some hidden child is pinned
         low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
         high = [hi for _, hi in parent]
-        for c in shown:
+        for c in visible:
             for i, (c_low, c_high) in enumerate(ranges[c]):
                 low[i] -= c_high
                 high[i] -= c_low
-        room = [0.0] * width
-        for c in out:
-            for i, (_, cap, _) in enumerate(of[c]):
-                room[i] += cap
-        bad = {}
+        bad = set()
         for i in range(width):
-            if room[i] <= 0:
+            each = [known(c, i) for c in hidden if of[c][i][1] > 0]
+            if not each:
                 continue  # the hidden children publish nothing of this figure
-            if high[i] <= 0:
-                bad[i] = True
-            elif low[i] >= room[i]:
-                bad[i] = False
+            sum_lo, sum_hi = sum(lo for lo, _ in each), sum(hi for _, hi in each)
+            if any(
+                max(lo, low[i] - (sum_hi - hi)) >= min(hi, high[i] - (sum_lo - lo))
+                for lo, hi in each
+            ):
+                bad.add(i)
         return bad
 
-    bad = exact()
+    bad = exact(out, shown)
     while bad:
+        # the smallest sibling whose hiding leaves fewer pinned figures; else the smallest that at
+        # least opens one of them up (its hidden range wider than its published one)
         helps = next(
-            (c for c in shown
-             if any(of[c][i][0] > 0 if none else of[c][i][0] < of[c][i][1]
-                    for i, none in bad.items())),
+            (c for c in shown if len(exact([*out, c], [d for d in shown if d != c])) < len(bad)),
             None,
-        )  # fmt: skip
+        )
+        if helps is None:
+            helps = next((c for c in shown
+                          if any(known(c, i) != ranges[c][i] for i in bad if of[c][i][1] > 0)),
+                         None)  # fmt: skip
         if helps is None:
             return  # every sibling is hidden, or none would change it: the parent's own figure
         shown.remove(helps)
         out[helps] = SECONDARY
-        bad = exact()
+        bad = exact(out, shown)
 
 
 class Suppression:
@@ -155,12 +172,14 @@ def plan(
     schools: Mapping[str, tuple[str, int]],
     classes: Mapping[tuple[str, str], int],
     levels: Mapping[tuple[str, Hashable], Levels] | None = None,
+    bounds: Mapping[tuple[str, Hashable], Bounds] | None = None,
 ) -> Suppression:
     """Work out every hidden group top-down.
 
     municipalities: {code: participants}; schools: {code: (municipality_code, participants)};
     classes: {(school_code, class): participants}; levels (optional): the level counts of
-    ("region", ""), ("municipality", code), ("school", code), ("class", (school_code, class)).
+    ("region", ""), ("municipality", code), ("school", code), ("class", (school_code, class));
+    bounds (optional, same keys): what else the site says of a group's figures (`Bounds`).
     """
     sup = Suppression(k)
     region_hidden = 0 < region_participants < k
@@ -169,7 +188,8 @@ def plan(
         if levels is None:
             return hide_within(hidden, kids, k)
         child_levels = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
-        return hide_within(hidden, kids, k, child_levels, levels.get(parent))
+        known = {c: bounds[(scope, c)] for c in kids if (scope, c) in (bounds or {})}
+        return hide_within(hidden, kids, k, child_levels, levels.get(parent), known)
 
     if region_hidden:
         sup.region_reason = PRIMARY

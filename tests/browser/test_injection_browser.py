@@ -78,7 +78,7 @@ def _hover_for_tooltip(page, want: str) -> str | None:
 
 
 def test_hostile_school_page_shows_the_name_as_text(pg, inj_site):
-    _open(pg, inj_site["root"] + "oo/0101/")
+    _open(pg, inj_site["root"] + "oo/0103/")
     assert pg.locator("h1").first.inner_text().strip() == H["script"]
     body = pg.locator("article").inner_text()
     assert shown(MO["01"]) in body  # «{{ 7*7 }}» as text, not 49
@@ -90,7 +90,7 @@ def test_municipality_page_names_and_tooltip(pg, inj_site):
     assert pg.locator("h1").first.inner_text().strip() == MO["01"]
     assert pg.get_by_role("link", name=H["script"]).count() >= 1
     assert pg.get_by_role("link", name=shown(H["snippet"])).count() >= 1
-    tip = _hover_for_tooltip(pg, "alert(1)")  # the bar of school 0101 in «schools compared»
+    tip = _hover_for_tooltip(pg, "alert(1)")  # the bar of school 0103 in «schools compared»
     assert tip is not None, "no tooltip with the hostile name"
     assert "<script" not in tip.lower() and "&lt;script&gt;" in tip  # text, not elements
     _check_clean(pg, inj_site)

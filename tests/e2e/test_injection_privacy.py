@@ -56,9 +56,11 @@ def shown(text: str) -> str:
 # Registry: (municipality code, municipality, school code, school name, expected students)
 MO = {"01": H["jinja"], "02": H["close"], "03": H["at"]}
 SCHOOLS = [
-    ("01", "0101", H["script"], 12),  # accepted, 2 classes of 6; hostile «Титул» cells
+    # accepted, 2 classes of 6; hostile «Титул» cells; hidden (secondary: with the risk zones
+    # published, 0102 and 0104 alone would pin 0104's count below basic)
+    ("01", "0101", H["snippet"], 12),
     ("01", "0102", H["table"], 4),  # accepted, 4 participants: hidden (primary)
-    ("01", "0103", H["snippet"], 20),  # accepted, classes 10 / 3 / 7: 3 hidden, 7 secondary
+    ("01", "0103", H["script"], 20),  # accepted, shown; classes 10 / 3 / 7: 3 hidden, 7 secondary
     ("01", "0104", H["raw"], 5),  # accepted, 5 participants: hidden (primary)
     ("01", "0105", H["minus"], 9),  # missing
     ("02", "0201", BIDI, 8),  # accepted

@@ -163,3 +163,66 @@ def test_whole_points_pin_what_the_float_interval_misses():
     parent = (202, 202, 202, (37.0 / 100 * 606, 606, rel))
     assert hide_within(False, kids, 6, figures, parent) == {
         "H1": PRIMARY, "H2": PRIMARY, "S0": SECONDARY}  # fmt: skip
+
+
+def _values_a_reader_can_have(children, levels, parent, hidden, bounds, figure=0):
+    """Every whole value each hidden child's figure can take, by brute force: assignments within
+    what is published of each (bounds, else 0…participants) that add up to parent − shown."""
+    from itertools import product
+
+    total = parent[figure] - sum(levels[c][figure] for c in children if c not in hidden)
+    names = sorted(hidden)
+    spans = [range(bounds.get(c, {}).get(figure, (0, children[c]))[0],
+                   bounds.get(c, {}).get(figure, (0, children[c]))[1] + 1) for c in names]  # fmt: skip
+    seen = {c: set() for c in names}
+    for combo in product(*spans):
+        if sum(combo) == total:
+            for c, v in zip(names, combo, strict=True):
+                seen[c].add(v)
+    return seen
+
+
+def test_a_hidden_schools_count_cannot_be_solved_with_its_risk_classification():
+    """The audit's municipality 27, as published: 34 below basic; shown schools 4 + 16 + 10 + 1;
+    the hidden ones' risk classifications (h7 in the zone for below basic ≥ 25 % of 9 → ≥ 3;
+    h3, h6 classified and not → ≤ 1 of 8, ≤ 1 of 5). Hiding h7 as before leaves 3 for the
+    three, so h6 = 0 exactly; the plan must hide a sibling that opens that up."""
+    children = {"s1": 43, "s2": 39, "s3": 13, "s4": 15, "h7": 9, "h3": 8, "h6": 5}
+    levels = {"s1": (4, 30, 9), "s2": (16, 20, 3), "s3": (10, 3, 0), "s4": (1, 10, 4),
+              "h7": (3, 4, 2), "h3": (0, 5, 3), "h6": (0, 3, 2)}  # fmt: skip
+    parent = tuple(sum(v[i] for v in levels.values()) for i in range(3))
+    assert parent == (34, 75, 23)
+    bounds = {"h7": {0: (3, 9)}, "h3": {0: (0, 1)}, "h6": {0: (0, 1)}, "s3": {0: (4, 13)},
+              "s1": {0: (0, 10)}, "s2": {0: (10, 39)}, "s4": {0: (0, 3)}}  # fmt: skip
+    # what the plan without the classifications hid: h6 is then pinned at 0
+    before = {"h6", "h3", "h7"}
+    assert hide_within(False, children, 6, levels, parent) == {
+        "h6": PRIMARY, "h3": SECONDARY, "h7": SECONDARY}  # fmt: skip
+    assert _values_a_reader_can_have(children, levels, parent, before, bounds)["h6"] == {0}
+    out = hide_within(False, children, 6, levels, parent, bounds)
+    assert out == {"h6": PRIMARY, "h3": SECONDARY, "s3": SECONDARY}
+    seen = _values_a_reader_can_have(children, levels, parent, set(out), bounds)
+    assert all(len(values) >= 2 for values in seen.values()), seen
+
+
+def test_risk_classification_bounds_compare_unrounded_shares():
+    """«≥ 25 %» of 8 pupils is at least 2, of 9 at least 3 (2.25 rounds up); «not in the zone for
+    it» is at most one fewer; an unclassified school says nothing."""
+    from scripts.site.pages import _risk_bounds
+
+    th = {"risk": {"school": {"below_basic_pct": 25}, "municipality": {"below_basic_pct": 20}}}
+    schools = [
+        {"school_code": "a", "participants": "8", "risk": "1", "risk_reasons": "below_basic_pct"},
+        {"school_code": "b", "participants": "9", "risk": "1",
+         "risk_reasons": "basic_tasks_pct;below_basic_pct"},
+        {"school_code": "c", "participants": "9", "risk": "1", "risk_reasons": "basic_tasks_pct"},
+        {"school_code": "d", "participants": "8", "risk": "0", "risk_reasons": ""},
+        {"school_code": "e", "participants": "4", "risk": "", "risk_reasons": "too_few"},
+    ]  # fmt: skip
+    muns = [{"municipality_code": "01", "participants": "10", "risk": "0", "risk_reasons": ""}]
+    got = _risk_bounds({"schools": schools, "municipalities": muns}, th)
+    assert got == {
+        ("school", "a"): {0: (2, 8)}, ("school", "b"): {0: (3, 9)},
+        ("school", "c"): {0: (0, 2)}, ("school", "d"): {0: (0, 1)},
+        ("municipality", "01"): {0: (0, 1)},
+    }  # fmt: skip

@@ -190,3 +190,18 @@ def on_post_page(output, page, config):
             fh.write(output)
     blocks = _blocks.pop(page.file.src_uri, None)
     return output if blocks is None else inject(output, blocks)
+
+
+NOT_FOUND_EN = "<h1>404 - Not found</h1>"  # Material's 404 page, the same in every language
+NOT_FOUND_RU = (
+    "<h1>404 — страница не найдена</h1>\n"
+    "<p>Такой страницы в этой версии сайта нет. Начните с главной страницы или с поиска.</p>"
+)
+
+
+def on_post_template(output_content, template_name, config):
+    """The one text of the theme that is not translated: the 404 page's heading (SPEC §7: the
+    site is in Russian)."""
+    if template_name == "404.html":
+        return output_content.replace(NOT_FOUND_EN, NOT_FOUND_RU)
+    return output_content

@@ -57,7 +57,11 @@ def source_date_epoch(definitions: dict[str, dict]) -> int:
 
 
 def _nav(aid: str, definition: dict, docs: Path) -> dict:
-    section = [f"{aid}/index.md"]
+    # Every page is <folder>/index.md; with Material's navigation.indexes the first page of a
+    # section would become the section's own link and leave the list (an audit missed
+    # г.о. Иваново, municipality 01, among the municipalities): so no indexes, and the region page
+    # is the section's first entry by name.
+    section: list = [{"Регион": f"{aid}/index.md"}]
     muns = sorted(p.parent.name for p in (docs / "mo").glob("*/index.md"))
     if muns:
         section.append({"Муниципалитеты": _municipality_nav(aid, muns)})

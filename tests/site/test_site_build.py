@@ -61,6 +61,34 @@ def test_offline_and_not_in_nav(two_versions):
     assert "/oo/" not in html.split('class="md-content"')[0]  # school pages not in the nav
 
 
+def test_the_nav_lists_every_municipality_and_the_region(two_versions):
+    """Every page is <folder>/index.md: with Material's navigation.indexes the first municipality
+    became the section's own link and left the list (an audit missed municipality 01)."""
+    import re
+
+    _, site, _, out = two_versions
+    v = site / out[1][0]["version"] / "math4-2021"
+    muns = sorted(p.parent.name for p in (v / "mo").glob("*/index.html"))
+    assert len(muns) >= 2
+    html = (v / "mo" / muns[-1] / "index.html").read_text(encoding="utf-8")
+    nav = html.split('class="md-content"')[0]
+    entries = re.findall(
+        r'<a href="([^"]*)" class="md-nav__link[^"]*"[^>]*>\s*<span class="md-ellipsis">\s*([^<]*?)\s*<',
+        nav,
+    )
+    # each municipality is an entry of its own (not only the section's title linking to it)
+    listed = {m.group(1) for href, text in entries if text != "Муниципалитеты"
+              for m in [re.fullmatch(r"\.\./([^/]+)/", href)] if m} | {muns[-1]}  # fmt: skip
+    assert set(muns) <= listed, set(muns) - listed
+    assert ("../../", "Регион") in entries
+
+
+def test_the_404_page_is_in_russian(two_versions):
+    _, site, _, out = two_versions
+    html = (site / out[1][0]["version"] / "404.html").read_text(encoding="utf-8")
+    assert "<h1>404 — страница не найдена</h1>" in html and "Not found" not in html
+
+
 def test_rebuild_with_nothing_changed_is_a_no_op(two_versions):
     tmp, site, bundle, out = two_versions
     result, a = out[1]

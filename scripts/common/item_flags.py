@@ -24,5 +24,5 @@ def rules() -> dict[str, str]:
         "too_hard": f": трудность меньше {n(BOUNDS['too_hard'])}",
         "too_easy": f": трудность больше {n(BOUNDS['too_easy'])}",
         "low_discrimination": f": дискриминативность меньше {n(BOUNDS['low_discrimination'])}",
-        "no_variance": " (трудность и дискриминативность не вычисляются)",
+        "no_variance": ": трудность и дискриминативность не вычисляются",
     }

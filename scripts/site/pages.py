@@ -476,7 +476,8 @@ class Site:
 def _condition(what: str, value, comparison, threshold, where: str = "") -> str:
     """«доля …, %: 35,0 (≥ 25,0)» — Markdown-safe (the value and threshold are already)."""
     cmp = COMPARISON.get(comparison or "", md_text(comparison or ""))
-    return f"{md_text(what)}: {value} ({cmp} {threshold}{md_text(where)})"
+    where = f" {md_text(where.strip())}" if where.strip() else ""  # md_text trims the space
+    return f"{md_text(what)}: {value} ({cmp} {threshold}{where})"
 
 
 ROUNDING = 0.0005  # a percentage published to 0.1: ± 0.05 points of 100

@@ -633,3 +633,13 @@ def test_school_pages_report_progress(results_dir, assessment, th, tmp_path, mon
     n = len(site.schools)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Страницы школ")]
     assert lines == [f"Страницы школ: {i} из {n}" for i in range(n)]
+
+
+def test_condition_texts_keep_their_spaces():
+    """«(≤ 79,1 в регионе)», not «79,1в регионе» (md_text trims a leading space; an audit saw it),
+    and every item flag's rule reads «name: rule» after the bold name."""
+    from scripts.common import item_flags
+    from scripts.site.pages import _condition
+
+    assert _condition("x", "76,3", "<=", "79,1", " в регионе") == "x: 76,3 (≤ 79,1 в регионе)"
+    assert all(rule.startswith(": ") for rule in item_flags.rules().values())

@@ -17,6 +17,7 @@ full disk) is one Russian line, and a version renamed in just before it is taken
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -202,17 +203,18 @@ def _move_into_place(tmp: Path, target: Path) -> None:
 
 
 def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool) -> list[str]:
-    """versions.json + index.html (+ pruning); on a write failure the previous versions.json and
-    index.html are restored and a version built just now is taken out again."""
+    """versions.json, index.html, latest/ (+ pruning); on a write failure the previous files
+    are restored and a version built just now is taken out again."""
     saved = {
         name: (site_dir / name).read_bytes()
-        for name in ("versions.json", "index.html")
+        for name in versions.PUBLISHED
         if (site_dir / name).is_file()
     }
+    had_latest = (site_dir / versions.LATEST).is_dir()
     try:
         return versions.publish(site_dir, versions.add_version(known, vid), keep)
     except OSError as exc:
-        for name in ("versions.json", "index.html"):
+        for name in versions.PUBLISHED:
             path = site_dir / name
             try:
                 if name in saved:
@@ -222,6 +224,9 @@ def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool
                     path.unlink(missing_ok=True)
             except OSError:
                 pass
+        if not had_latest:
+            with contextlib.suppress(OSError):
+                (site_dir / versions.LATEST).rmdir()  # only if empty: made just now
         if built:
             shutil.rmtree(site_dir / vid, ignore_errors=True)
         raise _fs_error(exc, site_dir) from None

@@ -84,14 +84,21 @@ def versions_json(versions: list[dict]) -> str:
     )
 
 
-def index_html(latest: str) -> str:
+def index_html(latest: str, up: str = "") -> str:
+    """A page that sends the reader to site/<latest>/ (`up`: the way back to site/ from it)."""
     return (
         '<!doctype html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
         f"<title>Мониторинг: переход к последней версии</title>\n"
-        f'<meta http-equiv="refresh" content="0; url={latest}/">\n'
-        f'<script>location.replace("{latest}/" + location.hash);</script>\n</head>\n<body>\n'
-        f'<p><a href="{latest}/">Перейти к последней версии сайта ({latest})</a></p>\n</body>\n</html>\n'
+        f'<meta http-equiv="refresh" content="0; url={up}{latest}/">\n'
+        f'<script>location.replace("{up}{latest}/" + location.hash);</script>\n</head>\n<body>\n'
+        f'<p><a href="{up}{latest}/">Перейти к последней версии сайта ({latest})</a></p>\n</body>\n</html>\n'
     )
+
+
+# site/latest/: the alias `latest` as a folder, as mike makes it — a stable address for the newest
+# results (bookmarks, letters to schools); a redirect, not a copy of the version
+LATEST = "latest"
+PUBLISHED = ("versions.json", "index.html", f"{LATEST}/index.html")  # what publish writes
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -109,8 +116,8 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def publish(site_dir: Path, versions: list[dict], keep: int) -> list[str]:
-    """Write versions.json and index.html; drop versions beyond the newest `keep` (0 = keep all).
-    Returns the removed version ids."""
+    """Write versions.json, index.html and latest/index.html; drop versions beyond the newest
+    `keep` (0 = keep all). Returns the removed version ids."""
     removed = []
     if keep and len(versions) > keep:
         for v in versions[keep:]:
@@ -119,6 +126,10 @@ def publish(site_dir: Path, versions: list[dict], keep: int) -> list[str]:
     write_if_changed(site_dir / "versions.json", versions_json(versions))
     if versions:
         write_if_changed(site_dir / "index.html", index_html(versions[0]["version"]))
+        (site_dir / LATEST).mkdir(exist_ok=True)
+        write_if_changed(
+            site_dir / LATEST / "index.html", index_html(versions[0]["version"], "../")
+        )
     for vid in removed:
         path = site_dir / vid
         if VERSION_RE.match(vid) and path.is_dir():

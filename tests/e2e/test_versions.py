@@ -146,9 +146,13 @@ def test_correction_makes_exactly_one_new_version(corrected):
     v2 = data[0]["version"]
     assert v2 != v1 and re.fullmatch(r"[0-9a-f]{12}", v2)
     assert data[0]["aliases"] == ["latest"] and data[1]["aliases"] == []
-    assert sorted(p.name for p in (root / "site").iterdir() if p.is_dir()) == sorted([v1, v2])
+    assert sorted(p.name for p in (root / "site").iterdir() if p.is_dir()) == sorted(
+        [v1, v2, "latest"]
+    )
     index = (root / "site/index.html").read_text(encoding="utf-8")
     assert f'url={v2}/"' in index and f'"{v2}/"' in index
+    latest = (root / "site/latest/index.html").read_text(encoding="utf-8")
+    assert f'url=../{v2}/"' in latest  # the alias moved with the new version
     # The old version was not touched: same bytes.
     assert tree(root / "site" / v1) == corrected["old_site"]
 

@@ -364,8 +364,10 @@ def test_write_error_in_site_is_one_russian_line(two_versions, tmp_path, monkeyp
     assert not list(tmp_path.glob("site-build-*"))
 
 
-def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkeypatch):
-    """versions.json written, index.html fails (disk full): both restored, the new folder removed."""
+@pytest.mark.parametrize("failing", ["site", "latest"])
+def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkeypatch, failing):
+    """versions.json written, index.html (or latest/index.html after it) fails (disk full):
+    every file restored, the new folder removed."""
     from scripts.common.entry import StageError
     from scripts.site import versions
 
@@ -375,7 +377,7 @@ def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkey
     real = versions.write_if_changed
 
     def write(path, text):
-        if path.name == "index.html":
+        if path.name == "index.html" and path.parent.name == failing:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real(path, text)
 

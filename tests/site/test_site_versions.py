@@ -46,3 +46,14 @@ def test_publish_rewrites_nothing_when_unchanged(tmp_path):
         tmp_path, versions.add_version(versions.read_versions(tmp_path), "aaaaaaaaaaaa"), 0
     )
     assert (tmp_path / "versions.json").stat().st_mtime_ns == before
+
+
+def test_latest_is_a_folder_that_sends_to_the_newest_version(tmp_path):
+    """site/latest/ — the alias as mike makes it: a stable address for the newest results."""
+    vs = versions.add_version([], "aaaaaaaaaaaa")
+    versions.publish(tmp_path, versions.add_version(vs, "bbbbbbbbbbbb"), keep=0)
+    html = (tmp_path / "latest" / "index.html").read_text()
+    assert 'url=../bbbbbbbbbbbb/"' in html and 'href="../bbbbbbbbbbbb/"' in html
+    assert "aaaaaaaaaaaa" not in html
+    assert [v["version"] for v in versions.read_versions(tmp_path)] == [
+        "bbbbbbbbbbbb", "aaaaaaaaaaaa"]  # fmt: skip

@@ -78,8 +78,8 @@ def worker_main() -> None:
             res = process_file(path, file, ctx["definition"], ctx["registry"], ctx["limits"])
         except MemoryError:
             res = None
-        except Exception as exc:  # a bug must not be a silent acceptance
-            res = failed(path, file, "file_unreadable", f"файл не удалось обработать ({exc!r})")
+        except Exception:  # a bug must not be a silent acceptance (nor a Python message)
+            res = failed(path, file, "file_unreadable", UNREADABLE_TEXT)
         if res is None:
             res = failed(path, file, "read_memory", MEMORY_TEXT.format(mib=memory >> 20))
         res.students = []  # the parent needs students_csv only (a country: 1.5 M dicts fewer)
@@ -109,6 +109,12 @@ TIMEOUT_TEXT = (
 MEMORY_TEXT = (
     "для чтения файла не хватило {mib} МиБ памяти — он слишком велик, повреждён или изготовлен "
     "специально. Скопируйте данные в чистый шаблон, сохраните как .xlsx и пришлите заново"
+)
+
+
+UNREADABLE_TEXT = (
+    "файл не удалось прочитать: он повреждён или сохранён необычной программой. Откройте его в "
+    "Excel или LibreOffice Calc, сохраните заново как .xlsx и пришлите ещё раз"
 )
 
 

@@ -314,12 +314,17 @@ def _read_openpyxl(
                 continue
             ws.reset_dimensions()  # never trust <dimension> (A1:XFD1048576 with three rows)
             grid: dict[int, dict[int, object]] = {}
-            for row in ws.iter_rows():
-                for c in row:
-                    v = getattr(c, "value", None)
-                    if v is None or v == "":
-                        continue
-                    grid.setdefault(c.row, {})[c.column] = v
+            try:  # a damaged sheet (cut XML, text in a number cell) fails only here, row by row
+                for row in ws.iter_rows():
+                    for c in row:
+                        v = getattr(c, "value", None)
+                        if v is None or v == "":
+                            continue
+                        grid.setdefault(c.row, {})[c.column] = v
+            except (MemoryError, ReadError):
+                raise
+            except Exception as exc:
+                raise _unreadable(exc) from None
             if not grid:
                 sheets[name] = Sheet(name, 1, 1, [])
                 continue

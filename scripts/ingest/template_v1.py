@@ -128,6 +128,8 @@ def as_number(value) -> float | None:
 
 def show(value) -> str:
     """A cell's value as a school would read it in a message."""
+    if isinstance(value, bool):  # a logical cell: as Excel shows it in Russian
+        return "ИСТИНА" if value else "ЛОЖЬ"
     if is_number(value):
         return number_text(value).replace(".", ",")
     if isinstance(value, dt.datetime | dt.date):

@@ -136,6 +136,14 @@ def assemble(
         shutil.copytree(a["docs"], docs / aid, copy_function=link_or_copy)
         old = site_dir / prev / aid / "data" if prev else None
         rep = diff.compare(old if old and old.exists() else None, docs / aid / "data")
+        if rep.get("withheld"):
+            log.warning(
+                "Внимание (%s): версии %s и %s вместе позволяют вычислить данные скрытых школ — "
+                "изменились показатели: %s. На странице «Изменения» их чисел нет, но обе версии "
+                "остаются на сайте. Если сайт читают школы и муниципалитеты, оставьте на нём только "
+                "последнюю версию: site.keep_versions: 1 в config/config.yaml",
+                aid, prev, version, "; ".join(w["who"] for w in rep["withheld"]),
+            )  # fmt: skip
         changes = docs / aid / "changes" / "index.md"
         changes.unlink(missing_ok=True)  # a link to build/<id>/docs: never write through it
         changes.write_text(

@@ -16,6 +16,7 @@ import argparse
 import csv
 import re
 import sys
+from collections import defaultdict
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
@@ -57,6 +58,8 @@ YES_NO = {"risk", "objectivity_checked"}
 # region's completion and the difference from it): one corrected workbook changes them for every
 # school, so the report first names the groups whose own figures changed.
 COMPARISONS = {"municipality_pct", "region_pct", "diff_municipality_pp", "diff_region_pp"}
+# A reason's thresholds that come from the region's figures (signs of non-objectivity)
+REASON_LIMITS = {"threshold", "threshold2", "value2"}
 OWN_SHOWN = 20  # groups named in that summary
 GROUP_ORDER = {"Регион": 0, "МО": 1, "ОО": 2}
 LIMIT = 300
@@ -231,8 +234,76 @@ def compare(old: Path | None, new: Path) -> dict:
                 numbers.append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
                     "who": f"{group[0]} {group[1]}".strip(), "name": names.get(group, ""), "row": row, "column": col,
                     "old": o.get(col, ""), "new": n.get(col, "")}))  # fmt: skip
-    rep["numbers"] = [n for _, n in sorted(numbers, key=lambda x: x[0])]
+    numbers = [n for _, n in sorted(numbers, key=lambda x: x[0])]
+    mun_of = {c: r["municipality_code"] for (c,), r in {**os_, **ns}.items()}
+    hidden = {c for (c,), r in ns.items() if r.get("suppressed")}
+    # a hidden school (in either version) whose file or row changed
+    files = {*rep["inputs"]["added"], *rep["inputs"]["removed"], *rep["inputs"]["changed"]}
+    changed = {r.get("school_code", "") for (p,), r in [*oi.items(), *ni.items()] if p in files}
+    changed |= {c for (c,) in set(os_) | set(ns) if os_.get((c,)) != ns.get((c,))}
+    was_hidden = hidden | {c for (c,), r in os_.items() if r.get("suppressed")}
+    muns = {mun_of[c] for c in changed & was_hidden if c in mun_of}
+    withheld = _withheld(numbers, mun_of, muns)
+    rep["numbers"] = [n for n in numbers if not _masked(n, set(withheld), mun_of, hidden)]
+    rep["withheld"] = [{"who": w, "name": names.get(tuple(w.split(" ", 1)), "")} for w in withheld]
     return rep
+
+
+# Counts published for every visible group: a municipality's change in one of them must be the sum
+# of its schools' changes, unless a school hidden in one of the versions changed (SPEC §7).
+WITHHELD_TEXT = (
+    "Показатели изменились также у: {groups}. Прежние и новые значения здесь не приводятся: "
+    "изменились данные школы, скрытой из-за малого числа участников, и по их разнице эти данные "
+    "можно было бы вычислить. Новые значения — на страницах этих групп"
+)
+COUNTS = {"participants", "absent", "below_basic", "basic", "above_basic", "students"}
+
+
+def _count(value: str) -> int | None:
+    return 0 if value == "" else int(value) if value.isdigit() else None
+
+
+def _withheld(numbers: list[dict], mun_of: dict[str, str], muns: set[str]) -> list[str]:
+    """The groups («МО 07», «Регион») whose old → new figures would reveal a hidden school.
+
+    Two versions side by side are a subtraction: when a school hidden for its few participants
+    (or hidden in one of the two versions only) sent its first or a corrected workbook, its
+    municipality's and the region's changes are that school's own figures. `muns`: the
+    municipalities of such schools known by their files (inputs.csv) or rows (schools.csv); also
+    withheld: a municipality whose change in a count (participants, levels, a score's students)
+    differs from the sum of the changes its schools publish (a hidden school's counts are blank:
+    0 here). The region goes with them: its change is theirs."""
+    change: dict[tuple, int] = defaultdict(int)
+    for n in numbers:
+        # the group's own counts and its score distribution (the rows both kinds of group have)
+        if n["column"] not in COUNTS or not (n["row"] == "" or n["row"].endswith(" балл.")):
+            continue
+        old, new = _count(n["old"]), _count(n["new"])
+        if old is None or new is None:
+            continue
+        kind, _, code = n["who"].partition(" ")
+        if kind == "МО":
+            change[(code, n["row"], n["column"])] += new - old
+        elif kind == "ОО" and code in mun_of:
+            change[(mun_of[code], n["row"], n["column"])] -= new - old
+    muns = sorted(muns | {code for (code, _, _), left in change.items() if left})
+    return (["Регион"] if muns else []) + [f"МО {c}" for c in muns]
+
+
+def _masked(n: dict, withheld: set[str], mun_of: dict[str, str], hidden: set[str]) -> bool:
+    """Not printed: a withheld group's figure, that group's figure repeated in another group's row
+    (a comparison, a threshold made of the region's figures), and the earlier figures of a school
+    this version hides (with its municipality's new figures they would give away its neighbour)."""
+    kind, _, code = n["who"].partition(" ")
+    if n["who"] in withheld or (kind == "ОО" and code in hidden):
+        return True
+    if not withheld:
+        return False
+    if n["column"] in ("region_pct", "diff_region_pp") or n["column"] in REASON_LIMITS:
+        return kind != "Регион"  # the region is withheld whenever a municipality is
+    if n["column"] in ("municipality_pct", "diff_municipality_pp"):
+        return f"МО {mun_of.get(code)}" in withheld
+    return False
 
 
 def _who(n: dict) -> str:
@@ -266,6 +337,8 @@ def render_text(rep: dict, title: str = "") -> str:
     lines.append(f"Муниципалитеты с изменившейся зоной риска: {len(rep['municipalities'])}")
     lines += [f"  {m['code']} {m['name']}: {m['what']}" for m in rep["municipalities"]]
     lines.append(f"Изменившиеся показатели: {len(rep['numbers'])}")
+    if rep.get("withheld"):
+        lines.append("  " + WITHHELD_TEXT.format(groups="; ".join(map(_who, rep["withheld"]))))
     if own := own_changes(rep["numbers"]):
         lines.append(
             f"  свои показатели изменились у: {own}; у остальных групп — только сравнения "
@@ -332,6 +405,9 @@ def render_md(rep: dict, prev: str | None, version: str = "") -> MdSafe:
             out.append(none)
         out.append("")
     out.append("## Показатели\n")
+    if rep.get("withheld"):
+        groups = md_text("; ".join(map(_who, rep["withheld"])))
+        out.append(WITHHELD_TEXT.format(groups=groups) + ".\n")
     if rep["numbers"]:
         if own := own_changes(rep["numbers"]):
             out.append(
@@ -342,7 +418,7 @@ def render_md(rep: dict, prev: str | None, version: str = "") -> MdSafe:
         out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
                 for n in rep["numbers"][:LIMIT]]  # fmt: skip
         out += more(rep["numbers"])
-    else:
+    elif not rep.get("withheld"):
         out.append("Показатели не изменились.")
     return MdSafe("\n".join(out) + "\n")
 

@@ -99,10 +99,27 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
         cols("validation", ()),
         [{**v, "message": published_message(v, res.student_codes)} for v in res["validation"]],
     )
-    out["inputs"] = (["path", "sha256", "bytes"], [
-        {"path": i.get("path", ""), "sha256": i.get("sha256", ""), "bytes": i.get("bytes", "")}
+    school_of = _school_of({x["file"]: x.get("school_code") or "" for x in res["submissions"]})
+    out["inputs"] = (["path", "sha256", "bytes", "school_code"], [
+        {"path": i.get("path", ""), "sha256": i.get("sha256", ""), "bytes": i.get("bytes", ""),
+         "school_code": school_of(str(i.get("path", "")))}
         for i in sorted(res.manifest.get("inputs", []), key=lambda i: str(i.get("path", "")))])  # fmt: skip
     return out
+
+
+def _school_of(codes: dict[str, str]):
+    """path in the manifest (raw/<id>/submissions/…) → the school code read in that submitted file
+    (submissions.csv: submissions/… → code, as the validation page lists it); '' if none. The
+    changes report (scripts/site/diff.py) tells by it whose data changed."""
+
+    def school(path: str) -> str:
+        parts = path.split("/")
+        for i in range(len(parts)):
+            if (code := codes.get("/".join(parts[i:]))) is not None:
+                return code
+        return ""
+
+    return school
 
 
 def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:

@@ -277,3 +277,34 @@ def test_a_dense_sheet_over_max_cells_is_rejected_clearly(tmp_path, demo, regist
     res = process_bytes(good, "submissions/f.xlsx", demo, registry, {**LIMITS, "max_cells": 20})
     assert [(p.code, p.sheet) for p in res.problems] == [("sheet_too_large", "Результаты")]
     assert "заполненных ячеек" in res.problems[0].message
+
+
+def test_a_damaged_sheet_is_a_russian_message_not_a_python_error(tmp_path, demo, registry):
+    """An audit cut a sheet's XML: the school got
+    «Файл не удалось обработать (ParseError(ExpatError('unclosed token…')))». Now: rejected with
+    file_unreadable in Russian, saying what to do."""
+    rows = [demo_row(i, f"К-{i}", definition=demo) for i in range(1, 30)]
+    good = school_book(tmp_path / "g.xlsx", demo, rows).read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) * 2 // 3]
+            dst.writestr(info, data)
+    res = process_bytes(out.getvalue(), "submissions/d.xlsx", demo, registry, LIMITS)
+    assert res.status == "rejected"
+    messages = [p.message for p in res.problems]
+    assert [p.code for p in res.problems] == ["file_unreadable"], messages
+    assert "сохраните заново" in messages[0] and "Error" not in messages[0]
+
+
+def test_a_logical_cell_is_named_as_excel_shows_it(tmp_path, demo, registry):
+    """A TRUE in a points cell: «ИСТИНА вместо балла», not Python's «True»."""
+    points = [True] + [t["max"] for t in demo["tasks"][1:]]
+    rows = [demo_row(i, f"К-{i}", points=points if i == 1 else None, definition=demo)
+            for i in range(1, 8)]  # fmt: skip
+    path = school_book(tmp_path / "b.xlsx", demo, rows)
+    res = process_bytes(path.read_bytes(), "submissions/b.xlsx", demo, registry, LIMITS)
+    text = " ".join(p.message for p in res.problems)
+    assert "«ИСТИНА»" in text and "True" not in text

@@ -655,3 +655,102 @@ def test_changes_name_first_the_groups_whose_own_figures_changed(tmp_path):
     assert "  свои показатели изменились у: Регион; ОО 0101; у остальных групп — только" in text
     page = diff.render_md(rep, "0a1b", "2c3d")
     assert "Свои показатели изменились у: Регион; ОО 0101." in page
+
+
+def _versions(tmp_path, old: dict, new: dict):
+    """Two data folders from {table: rows}; every table's columns from its first row."""
+    from scripts.common.csvio import write_csv
+
+    for folder, tables in (("old", old), ("new", new)):
+        (tmp_path / folder).mkdir()
+        for name, rows in tables.items():
+            write_csv(tmp_path / folder / f"{name}.csv", rows, list(rows[0]))
+    return diff.compare(tmp_path / "old", tmp_path / "new")
+
+
+def _school(code, participants, below, suppressed="", status="accepted"):
+    shown = "" if suppressed else str(below)
+    return {"municipality_code": "01", "municipality": "М", "school_code": code,
+            "school_name": f"Школа {code}", "status": status, "participants": str(participants),
+            "below_basic": shown, "suppressed": suppressed}  # fmt: skip
+
+
+def _area(participants, below):
+    return {"participants": str(participants), "below_basic": str(below)}
+
+
+def test_changes_withhold_what_would_reveal_a_hidden_school(tmp_path):
+    """SPEC §7: a hidden group cannot be worked out from its neighbours — also not from two
+    versions: a 5-participant school (hidden) sends its workbook late; the municipality goes from
+    20 participants / 5 below basic to 25 / 7, so old → new would be that school's 5 / 2 (an
+    audit recovered such a school exactly from the changes page). The region and the municipality
+    are named without numbers; the hidden school's new status is listed."""
+    old = {"schools": [_school("010001", 20, 5), _school("010002", 0, 0, "primary", "missing")],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(20, 5)}],
+           "region": [_area(20, 5)]}  # fmt: skip
+    new = {"schools": [_school("010001", 20, 5), _school("010002", 5, 2, "primary")],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(25, 7)}],
+           "region": [_area(25, 7)]}  # fmt: skip
+    rep = _versions(tmp_path, old, new)
+    assert [w["who"] for w in rep["withheld"]] == ["Регион", "МО 01"]
+    assert rep["numbers"] == []  # a school hidden now: none of its figures, not even 0 → 5
+    assert (
+        rep["schools"][0]["code"] == "010002" and "нет файла → принята" in rep["schools"][0]["what"]
+    )
+    text, page = diff.render_text(rep), diff.render_md(rep, "0a1b", "2c3d")
+    assert "Показатели изменились также у: Регион; МО 01 «М». Прежние и новые значения" in text
+    assert "Показатели изменились также у: Регион; МО 01 «М»." in page
+    for report in (text, page):
+        assert "20 → 25" not in report and "5 → 7" not in report and "| 20 | 25 |" not in report
+
+
+def test_changes_withhold_a_hidden_schools_corrected_levels_seen_only_in_the_sums(tmp_path):
+    """No file list and the hidden school's published row unchanged: a corrected workbook moved one
+    of its pupils below basic. The municipality's count changed by 1, its schools' published
+    counts by 0 — the difference is the hidden school's."""
+    hidden = _school("010002", 5, 1, "primary")
+    old = {"schools": [_school("010001", 20, 5), hidden],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(25, 6)}]}  # fmt: skip
+    new = {"schools": [_school("010001", 20, 5), hidden],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(25, 7)}]}  # fmt: skip
+    rep = _versions(tmp_path, old, new)
+    assert [w["who"] for w in rep["withheld"]] == ["Регион", "МО 01"] and rep["numbers"] == []
+
+
+def test_changes_withhold_a_municipality_whose_hidden_school_sent_a_new_file(tmp_path):
+    """Only a task's completion changed (no count): the file list (inputs.csv names the school
+    read in each file) says the changed workbook is a hidden school's."""
+    schools = [_school("010001", 20, 5), _school("010002", 5, 1, "primary")]
+    task = {"scope": "municipality", "code": "01", "task": "1", "completion_pct": "50.0"}
+    inputs = {"path": "raw/a/submissions/010002.xlsx", "sha256": "aa", "bytes": "1",
+              "school_code": "010002"}  # fmt: skip
+    old = {"schools": schools, "tasks": [task], "inputs": [inputs]}
+    new = {"schools": schools, "tasks": [{**task, "completion_pct": "51.0"}],
+           "inputs": [{**inputs, "sha256": "bb"}]}  # fmt: skip
+    rep = _versions(tmp_path, old, new)
+    assert [w["who"] for w in rep["withheld"]] == ["Регион", "МО 01"] and rep["numbers"] == []
+    assert rep["inputs"]["changed"] == ["raw/a/submissions/010002.xlsx"]
+
+
+def test_changes_show_what_visible_schools_explain(tmp_path):
+    """A visible school's correction: the municipality's change is that school's, published on
+    both versions' pages — every number is listed, nothing withheld."""
+    old = {"schools": [_school("010001", 20, 5), _school("010002", 5, 1, "primary")],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(25, 6)}]}  # fmt: skip
+    new = {"schools": [_school("010001", 21, 7), _school("010002", 5, 1, "primary")],
+           "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(26, 8)}]}  # fmt: skip
+    rep = _versions(tmp_path, old, new)
+    assert rep["withheld"] == []
+    assert [(n["who"], n["column"], n["old"], n["new"]) for n in rep["numbers"]] == [
+        ("МО 01", "participants", "25", "26"), ("МО 01", "below_basic", "6", "8"),
+        ("ОО 010001", "participants", "20", "21"), ("ОО 010001", "below_basic", "5", "7")]  # fmt: skip
+
+
+def test_changes_do_not_repeat_the_earlier_figures_of_a_school_now_hidden(tmp_path):
+    """A school shown before and hidden now (to protect a neighbour): its old figures beside the
+    municipality's new ones would give the neighbour away — they are not repeated."""
+    old = {"schools": [_school("010001", 9, 3), _school("010002", 0, 0, "primary", "missing")]}
+    new = {"schools": [_school("010001", 9, 3, "secondary"), _school("010002", 5, 2, "primary")]}
+    rep = _versions(tmp_path, old, new)
+    assert all(n["who"] != "ОО 010001" for n in rep["numbers"])
+    assert "скрыта: нет → да" in rep["schools"][0]["what"]

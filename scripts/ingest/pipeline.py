@@ -316,7 +316,10 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
             status, files = "missing", suggestions.get(code, [])
             hint = ""
             if files:
-                hint = f"; по имени файла ей может принадлежать нечитаемый файл {', '.join(files)}"
+                hint = (
+                    "; по имени файла ей может принадлежать отклонённый файл, в котором не удалось "
+                    f"определить код ОО: {', '.join(files)}"
+                )
             problems.append(
                 problem(
                     "",

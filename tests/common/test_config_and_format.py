@@ -238,6 +238,10 @@ def test_unreadable_definitions_are_one_russian_line(tmp_path):
     assert "строка 3" in str(
         pytest.raises(ConfigError, load_assessment, tmp_path / "syntax.yaml").value
     )
+    # an impossible date names its key, quoted or not (an audit got «day is out of range»)
+    date = str(pytest.raises(ConfigError, load_assessment, tmp_path / "date.yaml").value)
+    assert "ключ «date»: значение «2021-02-30» должно быть существующей датой" in date
+    assert "range" not in date
 
 
 def test_a_planned_result_no_task_checks_is_allowed_and_named(tmp_path):

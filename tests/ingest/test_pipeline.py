@@ -135,6 +135,8 @@ def test_stage_outputs(raw, tmp_path):
         ("submissions/письмо.pdf", "info", "file_ignored"),
     ]
     assert "submissions/0201_итоги.xlsx" in validation[0]["message"]
+    # the file was read far enough to be rejected: «не удалось определить код», not «нечитаемый»
+    assert "отклонённый файл, в котором не удалось определить код ОО" in validation[0]["message"]
     assert "школа2.xlsx" in validation[3]["message"]
     assert (validation[7]["sheet"], validation[7]["cell"]) == ("Результаты", "D4")
     feedback = sorted(p.name for p in Path(out["feedback"]).iterdir())

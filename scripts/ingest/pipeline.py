@@ -17,7 +17,7 @@ from scripts.common.config import task_ids
 from scripts.common.csvio import to_csv_text
 from scripts.ingest import accounting, batches
 from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
-from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, template_sheet, wanted_sheet
+from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
 from scripts.ingest.validate import Problem, counts, has_error, problem, sort_problems
 
 STUDENT_COLUMNS = [
@@ -109,7 +109,9 @@ def process_bytes(
         )
         return res
     try:
-        workbook = read_workbook(data, limits, wanted_sheet, template_sheet)
+        # every sheet but the instructions, also of an .xls/.ods (its reader holds them all
+        # anyway; the worker's memory cap bounds it): students kept elsewhere are not lost
+        workbook = read_workbook(data, limits, wanted_sheet)
     except ReadError as err:
         res.problems.append(problem(file, "", err.sheet, err.cell, err.code, err.message))
         return res

@@ -318,14 +318,8 @@ HELP_SHEET = "Инструкция"  # the template's own text (scripts/template
 
 def wanted_sheet(name: str) -> bool:
     """Every sheet but the template's instructions: «Титул» and «Результаты» are parsed, any other
-    is looked at for a table of students kept outside «Результаты» (`results_elsewhere`; .xlsx:
-    only there does the pre-flight measure a sheet before it is read)."""
+    is looked at for a table of students kept outside «Результаты» (`results_elsewhere`)."""
     return norm_label(name) != norm_label(HELP_SHEET)
-
-
-def template_sheet(name: str) -> bool:
-    """«Титул» and «Результаты»: what is read of an .xls/.ods."""
-    return norm_label(name) in (norm_label(TITLE_SHEET), norm_label(RESULTS_SHEET))
 
 
 def find_sheet(workbook: Workbook, title: str) -> Sheet | None:
@@ -891,7 +885,7 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
     for name in workbook.sheet_names:
         sheet = workbook.sheets.get(name)
         if sheet is not None and sheet is not title and sheet is not results:
-            _results_elsewhere(sheet, file, out)
+            _results_elsewhere(sheet, file, out, {header_key(t["id"]) for t in definition["tasks"]})
     for sheet in (title, results):
         if sheet is not None:
             _sheet_notes(
@@ -904,23 +898,19 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
     return out
 
 
-def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
+def _results_elsewhere(sheet: Sheet, file: str, out: Parsed, task_ids: set[str]) -> None:
     """Students on a sheet other than «Результаты» (a second class on a copied sheet) would be
     neither counted nor rejected (SPEC §4: nothing is lost), so such a sheet is an error: a table
-    (a row starting with `№`) with a «Код участника» column holding codes that «Результаты» does
-    not have. A copy of «Результаты» (the same codes) and a teacher's own tables without student
-    codes (№ | Класс | % выполнения) are no error."""
-    header = find_header(sheet)
-    if header is None:
+    with a student-code column holding codes that «Результаты» does not have — a row starting with
+    `№` with a «Код участника» column, or any row with a code column («Код», «Код ученика»…) and
+    at least three of the work's task columns (an audit's «№ п/п» sheet «Дозаполнение»). A copy of
+    «Результаты» (the same codes) and a teacher's own tables without student codes
+    (№ | Класс | % выполнения) are no error."""
+    found = _student_table(sheet, task_ids)
+    if found is None:
         return
-    index, row = header
-    cells = sheet.rows[index]
-    code_col = next(
-        (j for j, c in enumerate(cells) if _NORM_STANDARD.get(norm_label(c)) == "student_code"),
-        None,
-    )
-    if code_col is None:
-        return
+    index, code_col, label_col = found
+    row = sheet.first_row + index
     lost = [
         sheet.first_row + i
         for i in range(index + 1, len(sheet.rows))
@@ -930,8 +920,8 @@ def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
     ]
     if not lost:
         return
-    number_col = next(j for j, c in enumerate(cells) if not is_empty(c))  # the `№` cell
-    cell = f"{col_letter(sheet.first_col + number_col)}{row}"
+    cell = f"{col_letter(sheet.first_col + label_col)}{row}"
+    label = clean_text(sheet.rows[index][label_col])
     out.problems.append(
         problem(
             file,
@@ -939,13 +929,38 @@ def _results_elsewhere(sheet: Sheet, file: str, out: Parsed) -> None:
             sheet.name,
             cell,
             "results_elsewhere",
-            f"на листе есть таблица участников (заголовок «№» в ячейке {cell}), которых нет на "
+            f"на листе есть таблица участников (заголовок «{label}» в ячейке {cell}), которых нет на "
             f"листе «{RESULTS_SHEET}»: строк {len(lost)}, первая — {lost[0]}; результаты читаются "
             f"только с листа «{RESULTS_SHEET}», эти участники не были бы учтены",
             f"Перенесите эти строки на лист «{RESULTS_SHEET}» (одна строка на ученика, все классы "
             f"в одной таблице) и удалите лист «{sheet.name}»",
         )
     )
+
+
+HEADER_SEARCH_ROWS = 50  # a table's header sits near the top of a sheet
+# a code column of a school's own table of students (the template's is «Код участника»)
+CODE_LABELS = {"код", "код ученика", "код обучающегося", "код учащегося", "шифр", "шифр участника"}
+
+
+def _student_table(sheet: Sheet, task_ids: set[str]) -> tuple[int, int, int] | None:
+    """(row index, code column, the column of the header cell to name) of a table of students."""
+    header = find_header(sheet)
+    if header is not None:
+        cells = sheet.rows[header[0]]
+        for j, c in enumerate(cells):
+            if _NORM_STANDARD.get(norm_label(c)) == "student_code":
+                number_col = next(k for k, c in enumerate(cells) if not is_empty(c))  # the `№`
+                return header[0], j, number_col
+    for i, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        keys = [header_key(c) if not is_empty(c) else "" for c in cells]
+        if len(task_ids.intersection(keys)) < 3:
+            continue
+        for j, c in enumerate(cells):
+            label = norm_label(c) if isinstance(c, str) else ""
+            if _NORM_STANDARD.get(label) == "student_code" or label in CODE_LABELS:
+                return i, j, j
+    return None
 
 
 def _with_school(p: Problem, code: str) -> Problem:

@@ -72,3 +72,27 @@ def test_libreoffice_round_trip(source, demo, registry, tmp_path, fmt):
 def test_source_itself(source, demo, registry):
     res = process_file(source, "submissions/school.xlsx", demo, registry, LIMITS)
     assert {(p.sheet, p.cell, p.severity, p.code) for p in res.problems} == EXPECTED
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_students_on_another_sheet_of_an_xls_or_ods_are_not_lost(demo, registry, tmp_path, fmt):
+    """An audit converted a workbook with a second class on a copied sheet to .xls and .ods: only
+    «Титул» and «Результаты» were read, and the file was accepted with half its students. Every
+    sheet of an .xls/.ods is read now, as of an .xlsx."""
+    path = tmp_path / "second.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    t = wb.add_worksheet("Титул")
+    t.write_string(0, 0, "Код ОО")
+    t.write_string(0, 1, "0101")
+    t.write_string(1, 0, "Шаблон")
+    t.write_string(1, 1, demo["template"])
+    for name, prefix in (("Результаты", "a"), ("4Б", "b")):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, demo_header(demo))
+        for i in range(1, 4):
+            ws.write_row(i, 0, demo_row(i, f"{prefix}{i}", definition=demo))
+    wb.close()
+    converted = soffice_convert(path, fmt, tmp_path)
+    res = process_file(converted, f"submissions/second.{fmt}", demo, registry, LIMITS)
+    assert res.status == "rejected"
+    assert [(p.sheet, p.cell, p.code) for p in res.problems] == [("4Б", "A1", "results_elsewhere")]

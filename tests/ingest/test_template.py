@@ -274,3 +274,28 @@ def test_students_on_another_sheet_reject_the_file(tmp_path, demo, registry):
                                                   "Инструкция": help_sheet})  # fmt: skip
     res = ingest(path, demo, registry)
     assert res.problems == [] and res.status == "accepted" and res.rows_read == 2
+
+
+def test_a_table_of_students_without_the_templates_header_is_found_too(tmp_path, demo, registry):
+    """An audit kept 4 students on a sheet «Дозаполнение» whose header says «№ п/п» (then «Код»
+    instead of «Код участника», then no № column): the file was accepted with 46 of 50 students.
+    A code column and three of the work's task columns make it a table of students."""
+    header = demo_header(demo)
+    base = {
+        "Титул": title_grid("0101", demo["template"]),
+        "Результаты": [["Результаты работы"], [], header, *ok_rows(demo, 2)],
+    }
+    extra = [demo_row(i, f"d{i}", "4Б", definition=demo) for i in (1, 2, 3, 4)]
+    for name, head, rows, cell in (
+        ("pp", ["№ п/п", "Код участника", *header[2:]], extra, "B3"),
+        ("kod", ["№ п/п", "Код", *header[2:]], extra, "B3"),
+        ("no_number", ["Код", *header[2:]], [r[1:] for r in extra], "A3"),
+    ):
+        sheets = {**base, "Дозаполнение": [["Дозаполнение"], [], head, *rows]}
+        res = ingest(xlsxwriter_book(tmp_path / f"{name}.xlsx", sheets), demo, registry)
+        assert found(res) == {("Дозаполнение", cell, "error", "results_elsewhere")}, name
+        assert "строк 4, первая — 4" in res.problems[0].message and res.status == "rejected"
+    # a teacher's own summary with a «Код» column but no task columns is no table of students
+    summary = [["Код", "Класс", "% выполнения"], ["4А", "4А", 85.5]]
+    res = ingest(xlsxwriter_book(tmp_path / "s.xlsx", {**base, "Итоги": summary}), demo, registry)
+    assert res.problems == [] and res.status == "accepted"

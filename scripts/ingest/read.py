@@ -25,6 +25,10 @@ from scripts.ingest.preflight import Findings, check_archive, col_letter, inspec
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# an .xls workbook stream's first record: BOF (0x0809, 16 bytes, BIFF8, workbook globals); a
+# FILEPASS record (0x002F) next means the file has a password (calamine says only «Cannot detect
+# file format» for it, which read as a damaged file)
+BIFF8_WORKBOOK_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 # A zip expanding to more than this many times the size limit is treated as hostile.
 UNZIPPED_FACTOR = 50
@@ -152,7 +156,9 @@ def _sniff(data: bytes, limits: dict) -> tuple[str, zipfile.ZipFile | None]:
     if data.startswith(ZIP_MAGIC):
         return _sniff_zip(data, max_bytes, limits)
     if data.startswith(OLE2_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in data:
+        bof = data.find(BIFF8_WORKBOOK_BOF)
+        filepass = bof >= 0 and data[bof + 20 : bof + 22] == b"\x2f\x00"  # the record after BOF
+        if filepass or "EncryptedPackage".encode("utf-16-le") in data:
             raise ReadError(
                 "encrypted",
                 "Файл защищён паролем (зашифрован), его невозможно прочитать. "

@@ -117,6 +117,12 @@ def test_encrypted(tmp_path):
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000 + "EncryptedPackage".encode("utf-16-le")
     )
     assert code_of(ole + b"\0" * 1000) == "encrypted"
+    # An .xls with a password to open: its workbook stream's BOF record is followed by FILEPASS
+    # (an audit's LibreOffice-saved file was called damaged: calamine cannot tell it apart)
+    bof = b"\x09\x08\x10\x00\x00\x06\x05\x00" + b"\0" * 12
+    xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1528 + bof
+    assert code_of(xls + b"\x2f\x00\x36\x00" + b"\0" * 1000) == "encrypted"
+    assert code_of(xls + b"\xe1\x00\x02\x00" + b"\0" * 1000) == "file_unreadable"  # no password
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("xl/workbook.xml", "<x/>")

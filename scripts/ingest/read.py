@@ -229,27 +229,39 @@ def _sniff_zip(data: bytes, max_bytes: float, limits: dict) -> tuple[str, zipfil
     )
 
 
-def _check_size(name: str, height: int, width: int, limits: dict, last: str = "") -> None:
-    """The sheet's data (`height` rows × `width` columns; `last` its farthest cell, when known)
-    within the limits, else the file is rejected (SPEC §4)."""
+def _check_size(
+    name: str, height: int, width: int, limits: dict, last: tuple[int, int] | None = None
+) -> None:
+    """The sheet's data (`height` rows × `width` columns; `last`: (row, column) of its last row
+    and column, when known) within the limits, else the file is rejected (SPEC §4). The reference
+    is the row or the column that goes too far — not their corner, which may be empty (an audit
+    was sent to GW58 for a stray «x» in GW10)."""
     max_rows = int(limits.get("max_rows", DEFAULT_LIMITS["max_rows"]))
     max_cols = int(limits.get("max_columns", DEFAULT_LIMITS["max_columns"]))
     if height > max_rows or width > max_cols:
+        where = ""
+        cell = ""
+        if last is not None:
+            row, col = last
+            parts = ([f"последняя заполненная строка — {row}"] if height > max_rows else []) + (
+                [f"последний заполненный столбец — {col_letter(col)}"] if width > max_cols else []
+            )
+            where = " (" + ", ".join(parts) + ")"
+            cell = str(row) if height > max_rows else col_letter(col)
         raise ReadError(
             "sheet_too_large",
-            f"данные листа занимают {rows_cols(height, width)} при допустимых "
+            f"данные листа занимают {rows_cols(height, width)}{where} при допустимых "
             f"{max_rows} строках и {max_cols} столбцах. Удалите лишнее (в том числе "
             "заполненные далеко внизу или справа ячейки) и пришлите файл заново",
             sheet=name,
-            cell=last,
+            cell=cell,
         )
 
 
 def _check_seen(name: str, seen, limits: dict) -> None:
-    """_check_size on the extent the pre-flight saw (its farthest cell named)."""
-    last = f"{col_letter(seen.last_col)}{seen.last_row}"
+    """_check_size on the extent the pre-flight saw."""
     _check_size(name, seen.last_row - seen.first_row + 1, seen.last_col - seen.first_col + 1,
-                limits, last)  # fmt: skip
+                limits, (seen.last_row, seen.last_col))  # fmt: skip
 
 
 def _unreadable(exc: Exception) -> ReadError:
@@ -337,7 +349,7 @@ def _read_openpyxl(
             r0, r1 = min(grid), max(grid)
             c0 = min(min(r) for r in grid.values())
             c1 = max(max(r) for r in grid.values())
-            _check_size(name, r1 - r0 + 1, c1 - c0 + 1, limits)
+            _check_size(name, r1 - r0 + 1, c1 - c0 + 1, limits, (r1, c1))
             # each row as long as its own last filled cell (an empty row is []): a stray value far
             # below or right costs that one row, not a grid of rows × columns
             rows = []

@@ -193,10 +193,12 @@ def test_sheet_limits_hold_for_a_sheet_that_is_not_read(tmp_path, demo, registry
     assert [p.code for p in res.problems] == ["sheet_too_large"]
     from scripts.ingest.read import col_letter
 
-    # the record names the sheet and its farthest cell (SPEC §4: file, sheet and cell)
-    far = f"{col_letter(width + 5)}3"
+    # the record names the sheet and its farthest column (SPEC §4: file, sheet and cell)
+    far = col_letter(width + 5)
     assert (res.problems[0].sheet, res.problems[0].cell) == ("Для себя", far)
-    assert res.problems[0].message.startswith(f"Для себя!{far}: данные листа занимают 3 строки и ")
+    assert res.problems[0].message.startswith(
+        f"Для себя, столбец {far}: данные листа занимают 3 строки и "
+    )
 
 
 @pytest.mark.parametrize(("row", "col", "letters"), [(60_000, 90, "CL"), (100_000, 200, "GR")])
@@ -228,7 +230,8 @@ def test_a_stray_value_far_right_and_below_is_read_not_rejected(
 def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
     """SPEC §4 rejects a sheet over 100 000 rows or 200 columns — not a 20-column table whose one
     stray «№» stands at row 60 000; at row 150 000 it is over the rows limit, and the record names
-    the sheet and the far corner of its data."""
+    the sheet and that row (not the data's far corner, which may be an empty cell); a stray value
+    in column GW of row 10 names the column GW."""
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
@@ -242,12 +245,19 @@ def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
     buf = io.BytesIO()
     wb.save(buf)
     res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
-    from scripts.ingest.read import col_letter
-
-    corner = f"{col_letter(ws.max_column)}150000"  # the far corner of the data's extent
     assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
-        ("sheet_too_large", "Результаты", corner)
+        ("sheet_too_large", "Результаты", "150000")
     ]
+    assert "последняя заполненная строка — 150000" in res.problems[0].message
+    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
+    wb["Результаты"]["GW10"] = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
+        ("sheet_too_large", "Результаты", "GW")
+    ]
+    assert "последний заполненный столбец — GW" in res.problems[0].message
 
 
 def test_chart_sheet_and_merges_on_the_cell_by_cell_path(tmp_path, demo, registry):

@@ -98,6 +98,18 @@ def test_search_finds_a_school_by_part_of_its_name(page, served_site):
     _check_clean(page, served_site)
 
 
+def test_search_finds_a_word_typed_in_quotes(page, served_site):
+    """МБОУ "Лицей № 11": with Material's default separator (spaces, hyphens) the word is
+    `"Лицей` and «Лицей» found nothing (an audit: «Лицей», «Гимназия», «Средняя»)."""
+    from urllib.parse import quote
+
+    _open(page, _url(served_site, "") + "?q=" + quote("Лицей"))
+    results = page.locator(".md-search-result__item a[href*='/oo/']")
+    results.first.wait_for(state="visible", timeout=60000)
+    assert 'МБОУ "Лицей № 11"' in results.first.inner_text()
+    _check_clean(page, served_site)
+
+
 def test_version_selector_lists_versions(page, served_site):
     _open(page, _url(served_site, ""))
     page.wait_for_selector(".md-version__item", state="attached", timeout=10000)

@@ -26,6 +26,21 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002
         pass
 
+    def send_error(self, code, message=None, explain=None):
+        """A missing address gets the site's own 404.html (Russian; under latest/ it goes on to
+        the newest version's page), as a web server configured for the site would send it."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
 
 def _port_problem(exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:

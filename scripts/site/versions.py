@@ -95,10 +95,53 @@ def index_html(latest: str, up: str = "") -> str:
     )
 
 
+def not_found_html(latest: str) -> str:
+    """site/404.html, the page a server sends for a missing address (`make serve` does; nginx:
+    `error_page 404 /404.html`). An address under latest/ (a bookmark, a letter to a school: the
+    alias is a folder with one page) goes to the same page of the newest version; any other — a
+    removed version's, a mistyped one — gets links to the same page in the newest version and to
+    its start. The site's folder on the server is found in the address (the segment before
+    `latest` or a version id), so it need not be the server's root. No asset: nothing to miss."""
+    script = f"""var latest = "{latest}", parts = location.pathname.split("/");
+var i = parts.findIndex(function (p) {{ return p === "latest" || /^[0-9a-f]{{12}}$/.test(p); }});
+var root = i >= 0 ? parts.slice(0, i).join("/") + "/" : "/";
+var page = root + latest + "/" + (i >= 0 ? parts.slice(i + 1).join("/") : "");
+if (i >= 0 && parts[i] === "latest") {{
+  location.replace(page + location.search + location.hash);
+}} else {{
+  document.getElementById("same").href = page;
+  document.getElementById("start").href = root + latest + "/";
+}}
+"""
+    return f"""<!doctype html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Страница не найдена</title>
+<style>body{{font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#222}}a{{color:#3f51b5}}</style>
+</head>
+<body>
+<h1>Страница не найдена</h1>
+<p>Такой страницы нет: адрес набран с ошибкой, или это страница версии сайта, которой больше нет на сервере.</p>
+<p><a id="same" href="/">Та же страница в последней версии</a> · <a id="start" href="/">Начало последней версии ({latest})</a></p>
+<script>
+{script}</script>
+</body>
+</html>
+"""
+
+
 # site/latest/: the alias `latest` as a folder, as mike makes it — a stable address for the newest
 # results (bookmarks, letters to schools); a redirect, not a copy of the version
 LATEST = "latest"
-PUBLISHED = ("versions.json", "index.html", f"{LATEST}/index.html")  # what publish writes
+NOT_FOUND = "404.html"
+PUBLISHED = (
+    "versions.json",
+    "index.html",
+    NOT_FOUND,
+    f"{LATEST}/index.html",
+)  # what publish writes
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -126,6 +169,7 @@ def publish(site_dir: Path, versions: list[dict], keep: int) -> list[str]:
     write_if_changed(site_dir / "versions.json", versions_json(versions))
     if versions:
         write_if_changed(site_dir / "index.html", index_html(versions[0]["version"]))
+        write_if_changed(site_dir / NOT_FOUND, not_found_html(versions[0]["version"]))
         (site_dir / LATEST).mkdir(exist_ok=True)
         write_if_changed(
             site_dir / LATEST / "index.html", index_html(versions[0]["version"], "../")

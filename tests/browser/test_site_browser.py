@@ -117,6 +117,26 @@ def test_version_selector_lists_versions(page, served_site):
     assert len(items) == 2 and any("Версия 2" in t for t in items)
 
 
+def test_a_latest_address_opens_the_same_page_of_the_newest_version(page, served_site):
+    """latest/ holds one page; a bookmark of a school's page under latest/ (an audit: 404) reaches
+    that page of the newest version through the site's 404.html, which `make serve` sends."""
+    s = served_site
+    code = sorted(_schools(s))[1]
+    page.goto(f"{s['base']}/latest/{s['id']}/oo/{code}/", wait_until="networkidle")
+    page.wait_for_url(f"**/{s['version']}/{s['id']}/oo/{code}/", timeout=10000)
+    assert _schools(s)[code]["school_name"] in page.locator("h1").inner_text()
+    assert all(u.startswith(s["base"] + "/") for u in page.requests)
+
+
+def test_a_missing_page_says_so_in_russian_with_a_way_on(page, served_site):
+    s = served_site
+    answer = page.goto(f"{s['base']}/{s['version']}/{s['id']}/oo/nope/", wait_until="networkidle")
+    assert answer.status == 404 and page.locator("h1").inner_text() == "Страница не найдена"
+    same = page.locator("#same").get_attribute("href")
+    assert same == f"/{s['version']}/{s['id']}/oo/nope/"
+    assert page.locator("#start").get_attribute("href") == f"/{s['version']}/"
+
+
 def test_site_root_redirects_to_latest(page, served_site):
     page.goto(served_site["base"] + "/", wait_until="networkidle")
     assert f"/{served_site['version']}/" in page.url

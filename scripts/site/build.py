@@ -167,6 +167,7 @@ def assemble(
     (work / "mkdocs.yml").write_text(cfg, encoding="utf-8")
     if (TEMPLATES / "hooks.py").is_file():  # the mkdocs hook named in mkdocs.yml.j2
         shutil.copyfile(TEMPLATES / "hooks.py", work / "hooks.py")
+    shutil.copytree(TEMPLATES / "overrides", work / "overrides")  # the theme's custom_dir
     return work / "mkdocs.yml"
 
 

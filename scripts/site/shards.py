@@ -149,7 +149,8 @@ def shard_key(
     h = hashlib.sha256(f"{shard}\0{epoch}\n".encode() + "\0".join(schools).encode())
     for line in _theme_versions():
         h.update(f"{line}\n".encode())
-    for name in ("mkdocs.yml", "hooks.py"):
+    overrides = sorted(p.relative_to(work).as_posix() for p in (work / "overrides").rglob("*.html"))
+    for name in ("mkdocs.yml", "hooks.py", *overrides):
         path = work / name
         h.update(path.read_bytes() if path.exists() else b"")
     hooks = _hooks()
@@ -234,7 +235,8 @@ def _mkdocs(work, spec, out, epoch, tree, render=None, raw=None, jinja_cache=Non
     if tree != work / "docs":  # the same project, its docs_dir the shard's tree (beside `out`)
         cfg = tree.with_suffix(".yml")
         text = (work / "mkdocs.yml").read_text(encoding="utf-8")
-        for line, path in (("docs_dir: docs", tree), ("  - hooks.py", work / "hooks.py")):
+        for line, path in (("docs_dir: docs", tree), ("  - hooks.py", work / "hooks.py"),
+                           ("  custom_dir: overrides", work / "overrides")):  # fmt: skip
             if f"\n{line}\n" not in text:
                 raise StageError(f"{work / 'mkdocs.yml'}: нет строки «{line.strip()}»")
             key_part = line.rsplit(" ", 1)[0]

@@ -137,6 +137,23 @@ def test_a_missing_page_says_so_in_russian_with_a_way_on(page, served_site):
     assert page.locator("#start").get_attribute("href") == f"/{s['version']}/"
 
 
+def test_an_older_version_says_a_newer_one_exists(page, served_site):
+    """Material's «outdated» banner (overrides/main.html): shown on a version that is not the
+    newest, with a link to the newest; not on the newest."""
+    s = served_site
+    older = next(p.name for p in s["site"].iterdir() if p.is_dir() and len(p.name) == 12
+                 and p.name != s["version"])  # fmt: skip
+    _open(page, f"{s['base']}/{older}/{s['id']}/")
+    banner = page.locator("[data-md-component=outdated]")
+    banner.wait_for(state="visible", timeout=10000)
+    assert "Это не последняя версия результатов" in banner.inner_text()
+    banner.locator("a").click()
+    page.wait_for_url(f"**/{s['version']}/", timeout=10000)
+    _open(page, _url(s, ""))
+    page.wait_for_timeout(1000)  # Material reads versions.json before it decides
+    assert not page.locator("[data-md-component=outdated]").is_visible()
+
+
 def test_site_root_redirects_to_latest(page, served_site):
     page.goto(served_site["base"] + "/", wait_until="networkidle")
     assert f"/{served_site['version']}/" in page.url

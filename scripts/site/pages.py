@@ -286,6 +286,9 @@ class Site:
     def reason_note(self, reason: str | None) -> str:
         return suppress.reason_text(reason, self.k)
 
+    def reason_why(self, reason: str | None) -> str:
+        return suppress.reason_why(reason, self.k)
+
     # --- shared pieces ---
     def level_row(self, label, row: dict, hidden: bool) -> list:
         if hidden:
@@ -586,6 +589,12 @@ def plan_rows(assessment: dict) -> tuple[str, list[dict]]:
     return ref.strftime("%d.%m.%Y"), out
 
 
+# A record written for the analyst, as the school's own page says it to the school
+SCHOOL_NOTE = {
+    "school_missing": "ЦОКО не получил файла школы с результатами этой работы (или получил только "
+    "файл, который не удалось прочитать). Пришлите в ЦОКО заполненный шаблон",
+}
+
 PROGRESS_S = 10.0  # seconds between two progress lines of the school pages (the log only)
 
 
@@ -730,6 +739,15 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 risk_reasons=site.reason_rows("municipality", code, "risk", hidden),
                 risk_list=risk_list,
                 deficits=site.deficit_groups("municipality", code, hidden),
+                # classified schools whose results are hidden: their deficits are not counted
+                hidden_classified=sum(
+                    1
+                    for s in site.schools_by_mun.get(code, [])
+                    if s.get("risk") not in (None, "") and site.sup.school(s["school_code"])
+                ),
+                classified=sum(
+                    1 for s in site.schools_by_mun.get(code, []) if s.get("risk") not in (None, "")
+                ),
                 recs=site.recommendations("municipality", code),
                 report=report,
                 region_link=MdSafe("../../index.md"),
@@ -810,7 +828,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             d_table, d_values, d_marks = site.distribution("school", code)
         notes = [
             {"file": v["file"], "sheet": v["sheet"], "cell": v["cell"], "severity": SEVERITY.get(v["severity"], v["severity"]),
-             "code": v["code"], "message": published_message(v, res.student_codes)}
+             "code": v["code"], "message": SCHOOL_NOTE.get(v["code"]) or published_message(v, res.student_codes)}
             for v in site.validation.get(code, [])
         ]  # fmt: skip
         put(
@@ -822,6 +840,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 has=has,
                 hidden=hidden,
                 hidden_note=site.reason_note(s_reason),
+                hidden_why=site.reason_why(s_reason),
                 status=STATUS.get(s["status"], s["status"]),
                 mun_link=site.mun_link(mcode, 2),
                 levels=levels,

@@ -173,6 +173,12 @@ def make_results(
                  "cell": "H14", "severity": "error", "code": "points_over_max",
                  "message": "Результаты!H14: 3 балла за задание 6 при максимуме 2"}
             )  # fmt: skip
+        if status == "missing":  # as ingest writes it (the analyst's record)
+            validation.append(
+                {"file": "", "school_code": code, "sheet": "", "cell": "", "severity": "info",
+                 "code": "school_missing", "message": f"нет принятого или отклонённого файла ОО {code} "
+                 f"«{name}». Запросите у школы заполненный шаблон"}
+            )  # fmt: skip
         if i == 0:
             validation.append(
                 {"file": f"submissions/{code}.xlsx", "school_code": code, "sheet": "Титул",

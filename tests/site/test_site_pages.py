@@ -643,3 +643,32 @@ def test_condition_texts_keep_their_spaces():
 
     assert _condition("x", "76,3", "<=", "79,1", " в регионе") == "x: 76,3 (≤ 79,1 в регионе)"
     assert all(rule.startswith(": ") for rule in item_flags.rules().values())
+
+
+def test_hidden_and_missing_school_pages_read_as_sentences(built_pages):
+    """An audit read «Результаты школы не публикуются: участников меньше 6: результаты малых групп
+    не публикуются.», «скрыто дополнительно: …» opening a box, «(school_missing)» and the analyst's
+    «Запросите у школы…» on a school's own page. Now: one clause in the summary, a whole
+    explanation in the box (by the reason: primary or secondary), no codes, words for the school."""
+    import html
+
+    out, site, _ = built_pages
+    seen = set()
+    for code, s in site.schools.items():
+        reason = site.sup.school(code)
+        if reason is None or s["status"] != "accepted" or s["participants"] in ("", "0"):
+            continue
+        text = html.unescape((out / "oo" / code / "index.md").read_text(encoding="utf-8"))
+        if reason == "primary":
+            assert f"Результаты школы не публикуются: участников меньше {site.k}.\n" in text
+            assert f"    Участников меньше {site.k}, а результаты таких малых групп" in text
+        else:
+            assert "Результаты школы не публикуются: иначе результаты соседней малой группы" in text
+            assert f"    Участников не меньше {site.k}, но результаты скрыты дополнительно" in text
+        assert "публикуются: участников меньше 6: " not in text
+        seen.add(reason)
+    assert seen == {"primary", "secondary"}
+    missing = next(c for c, s in site.schools.items() if s["status"] == "missing")
+    text = html.unescape((out / "oo" / missing / "index.md").read_text(encoding="utf-8"))
+    assert "school_missing" not in text and "Запросите у школы" not in text
+    assert "ЦОКО не получил файла школы с результатами этой работы" in text

@@ -104,11 +104,12 @@ def published_message(problem: dict, codes: set[str]) -> str:
     """A validation message as the site and its downloads show it (SPEC §7): no student code, no
     one participant's total or mark, no text typed into a student's row."""
     code = problem.get("code", "")
-    return (
-        INDIVIDUAL_RESULT.get(code)
-        or CELL_VALUE.get(code)
-        or scrub_codes(problem["message"], codes)
-    )
+    text = INDIVIDUAL_RESULT.get(code) or CELL_VALUE.get(code)
+    if text is None:
+        return scrub_codes(problem["message"], codes)
+    sheet, cell = problem.get("sheet", ""), problem.get("cell", "")
+    # where, as every other message begins («Результаты!T5: …»): the page has no cell column
+    return f"{sheet}!{cell}: {text}" if sheet and cell else text
 
 
 def scrub_codes(text: str, codes: set[str], mask: str = "[код участника скрыт]") -> str:

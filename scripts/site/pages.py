@@ -954,10 +954,11 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
              MdSafe("; ".join(r["text"] for r in rs) or "—")]
         )  # fmt: skip
     put("objectivity/index.md", render("objectivity.md.j2", **common, th=site.th, rows=obj_rows))
+    # the message names its sheet and cell («Результаты!H14: …»): no columns of their own (a
+    # laptop screen showed file, school, sheet, cell and severity, and cut the message off)
     val_rows = [
         [md_text(v["file"]), site.school_link(v["school_code"], 1) if v["school_code"] in site.schools else md_text(v["school_code"]),
-         md_text(v["sheet"]), md_text(v["cell"]), MdSafe(SEVERITY.get(v["severity"], "")), md_text(v["code"]),
-         md_text(published_message(v, res.student_codes))]
+         MdSafe(SEVERITY.get(v["severity"], "")), md_text(published_message(v, res.student_codes)), md_text(v["code"])]
         for v in res["validation"]
     ]  # fmt: skip
     sev = defaultdict(int)

@@ -469,9 +469,13 @@ class Site:
     def distribution(self, scope: str, code: str) -> tuple[list, list, list]:
         rows = self.dist.get((scope, code), [])
         values = [{"total": _int(r["total"]), "students": _int(r["students"])} for r in rows]
-        marks = [{"total": int(self.a["levels"]["basic_min"]), "label": "порог базового уровня*"}]
+        labels: dict[int, list[str]] = {
+            int(self.a["levels"]["basic_min"]): ["порог базового уровня*"]
+        }
         for m, low in sorted((self.a.get("marks") or {}).items()):
-            marks.append({"total": int(low), "label": f"«{m}»"})
+            labels.setdefault(int(low), []).append(f"«{m}»")
+        # one rule and one label per score: «3» at the basic threshold was drawn over its label
+        marks = [{"total": t, "label": ", ".join(ls)} for t, ls in sorted(labels.items())]
         table = [[num(r["total"]), num(r["students"])] for r in rows]
         return table, values, marks
 

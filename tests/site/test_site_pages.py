@@ -672,3 +672,17 @@ def test_hidden_and_missing_school_pages_read_as_sentences(built_pages):
     text = html.unescape((out / "oo" / missing / "index.md").read_text(encoding="utf-8"))
     assert "school_missing" not in text and "Запросите у школы" not in text
     assert "ЦОКО не получил файла школы с результатами этой работы" in text
+
+
+def test_a_mark_at_the_basic_threshold_shares_its_rule_and_label(built_pages, monkeypatch):
+    """The score chart draws a rule per threshold: mark «3» from the basic level's score drew its
+    label over «порог базового уровня*» (an audit's screenshot). One rule, one joined label."""
+    _, site, _ = built_pages
+    basic = int(site.a["levels"]["basic_min"])
+    monkeypatch.setitem(site.a, "marks", {"3": basic, "4": basic + 3, "5": basic + 6})
+    _, _, marks = site.distribution("region", "")
+    assert marks == [
+        {"total": basic, "label": "порог базового уровня*, «3»"},
+        {"total": basic + 3, "label": "«4»"},
+        {"total": basic + 6, "label": "«5»"},
+    ]

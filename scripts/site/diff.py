@@ -54,6 +54,9 @@ SCHOOL_FLAGS = [("status", "статус"), ("risk", "зона риска"), ("r
 MUNICIPALITY_FLAGS = [("risk", "зона риска"), ("risk_reasons", "основания риска"),
                       ("suppressed", "скрыт")]  # fmt: skip
 YES_NO = {"risk", "objectivity_checked"}
+# Columns of a table's rows that repeat the group's own figure (every task row of a school carries
+# its participants: one accepted file listed «участников» once per task, 14 lines a group)
+REPEATED = {"tasks": {"participants"}, "planned_results": {"participants"}}
 # Columns that repeat another group's figure in this group's row (a school's task row carries the
 # region's completion and the difference from it): one corrected workbook changes them for every
 # school, so the report first names the groups whose own figures changed.
@@ -230,6 +233,8 @@ def compare(old: Path | None, new: Path) -> dict:
                 continue
             for c, col in enumerate(dict.fromkeys([*(n or o)])):
                 if col in NOT_NUMBERS or o.get(col, "") == n.get(col, ""):
+                    continue
+                if col in REPEATED.get(name, ()):  # the group's own figure, reported once
                     continue
                 numbers.append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
                     "who": f"{group[0]} {group[1]}".strip(), "name": names.get(group, ""), "row": row, "column": col,

@@ -754,3 +754,26 @@ def test_changes_do_not_repeat_the_earlier_figures_of_a_school_now_hidden(tmp_pa
     rep = _versions(tmp_path, old, new)
     assert all(n["who"] != "ОО 010001" for n in rep["numbers"])
     assert "скрыта: нет → да" in rep["schools"][0]["what"]
+
+
+def test_changes_list_a_groups_participants_once_not_per_task(tmp_path):
+    """An accepted file changed the municipality's participants: that was listed once per task and
+    planned result as well (an audit: 1 669 lines for one file). Once, with the group's figures."""
+    area = {"municipality_code": "01", "municipality": "М", "participants": "20"}
+    task = {"scope": "municipality", "code": "01", "task": "1", "participants": "20",
+            "completion_pct": "50.0"}  # fmt: skip
+    result = {"scope": "municipality", "code": "01", "result": "1.1", "participants": "20",
+              "completion_pct": "50.0"}  # fmt: skip
+    school = {"municipality_code": "01", "school_code": "010001", "school_name": "Ш",
+              "participants": "20", "suppressed": ""}  # fmt: skip
+    old = {"schools": [school], "municipalities": [area], "tasks": [task],
+           "planned_results": [result]}  # fmt: skip
+    new = {"schools": [{**school, "participants": "21"}],
+           "municipalities": [{**area, "participants": "21"}],
+           "tasks": [{**task, "participants": "21", "completion_pct": "51.0"}],
+           "planned_results": [{**result, "participants": "21"}]}  # fmt: skip
+    rep = _versions(tmp_path, old, new)
+    assert rep["withheld"] == []  # the municipality's change is its shown school's
+    assert [(n["who"], n["row"], n["column"]) for n in rep["numbers"]] == [
+        ("МО 01", "", "participants"), ("МО 01", "задание 1", "completion_pct"),
+        ("ОО 010001", "", "participants")]  # fmt: skip

@@ -32,7 +32,7 @@ import jinja2
 
 from scripts.common.entry import StageError
 from scripts.site import diff, versions
-from scripts.site.escape import MdSafe, md_text
+from scripts.site.escape import MdSafe, md_text, ru_date
 from scripts.site.pages import render
 from scripts.site.shards import build_shard, link_or_copy, merge_shards
 
@@ -152,7 +152,7 @@ def assemble(
         )
         nav.append(_nav(aid, d, docs / aid))
         home.append(
-            {"title": d["title"], "date": str(d["date"]), "link": MdSafe(f"{aid}/index.md")}
+            {"title": d["title"], "date": ru_date(d["date"]), "link": MdSafe(f"{aid}/index.md")}
         )
     (docs / "index.md").write_text(
         render("home.md.j2", assessments=home, version=version), encoding="utf-8"

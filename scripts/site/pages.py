@@ -29,7 +29,7 @@ from markupsafe import Markup
 from scripts.common import item_flags
 from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
 from scripts.site import charts, downloads, suppress
-from scripts.site.escape import MdSafe, md_text, slug
+from scripts.site.escape import MdSafe, md_text, ru_date, slug
 from scripts.site.load import Results, published_message
 from scripts.templates import report_form
 
@@ -218,6 +218,7 @@ def _env() -> jinja2.Environment:
     env.filters["md"] = md_text
     env.filters["deferred"] = deferred
     env.filters["num"] = num
+    env.filters["date"] = ru_date
     env.globals["table"] = table
     env.globals["chart"] = chart
     env.globals["plan_table"] = lambda plan: [
@@ -841,6 +842,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 "school.md.j2",
                 **common,
                 s=s,
+                m=m,  # its municipality's name in the title: search tells «МОУ СОШ № 15» ×3 apart
                 has=has,
                 hidden=hidden,
                 hidden_note=site.reason_note(s_reason),

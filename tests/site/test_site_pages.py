@@ -686,3 +686,15 @@ def test_a_mark_at_the_basic_threshold_shares_its_rule_and_label(built_pages, mo
         {"total": basic + 3, "label": "«4»"},
         {"total": basic + 6, "label": "«5»"},
     ]
+
+
+def test_dates_read_as_in_russia(built_pages):
+    """«дата проведения 2021-04-29» on the region page, while the plan wrote 09.04.2021 (an audit):
+    every page date as DD.MM.YYYY."""
+    from scripts.site.escape import ru_date
+
+    out, site, _ = built_pages
+    iso = str(site.a["date"])
+    assert ru_date("2021-04-29") == "29.04.2021" and ru_date("весной") == "весной"
+    region = (out / "index.md").read_text(encoding="utf-8").replace("&#46;", ".")
+    assert f"дата проведения {ru_date(iso)}" in region and iso not in region

@@ -78,3 +78,51 @@ def rule(rule_id: str) -> str:
 def rules(ids: str, sep: str = "; ") -> str:
     """«below_basic_pct;basic_tasks_pct» → the Russian names joined by `sep` ('' stays '')."""
     return sep.join(rule(i) for i in ids.split(";") if i)
+
+
+# The key and text columns of the downloads, with their values (XLSX sheet «Столбцы», with
+# COLUMNS for the numbers): a municipal specialist opening schools.xlsx reads what `suppressed`
+# or `risk` is (machine-readable names stay English, SPEC §1).
+KEY_COLUMNS = {
+    "municipality_code": "код муниципалитета (МО)",
+    "municipality": "муниципалитет",
+    "school_code": "код образовательной организации (ОО)",
+    "school_name": "наименование ОО",
+    "settlement": "тип местности: город / село",
+    "status": "статус файла школы: accepted — принят, rejected — отклонён, missing — нет файла",
+    "risk": "зона риска: 1 — в зоне риска, 0 — нет, пусто — не классифицирован",
+    "risk_reasons": "основания зоны риска (коды правил через «;», см. «Методика»)",
+    "objectivity_checked": "признаки необъективности проверялись: 1 — да, 0 — нет",
+    "objectivity_flags": "признаки необъективности (коды правил через «;», см. «Методика»)",
+    "suppressed": "результаты скрыты: primary — участников меньше порога, secondary — скрыты "
+    "дополнительно, чтобы их нельзя было вычислить из итогов, parent — вместе с группой; "
+    "пусто — опубликованы",
+    "scope": "уровень: region — регион, municipality — муниципалитет, school — школа",
+    "code": "код муниципалитета или ОО (для региона пусто)",
+    "class": "класс",
+    "task": "номер задания",
+    "level": "уровень задания: basic — базовый, advanced — повышенный",
+    "result": "код планируемого результата",
+    "total": "первичный балл",
+    "variant": "вариант",
+    "flag": "замечание к заданию по его статистике",
+    "kind": "вид основания: risk — зона риска, objectivity — признак необъективности",
+    "rule": "код правила (см. «Методика»)",
+    "comparison": "сравнение значения с порогом",
+    "comparison2": "сравнение во втором условии",
+    "criterion": "почему задание — дефицит: below_norm — ниже нормы, below_region — намного ниже "
+    "региона, shared_by_schools — общий для многих школ",
+    "schools_share_pct": "доля школ муниципалитета с этим дефицитом, %",
+    "audience": "кому: teachers — учителям, administration — администрации, municipality — "
+    "муниципалитету",
+    "topic": "тема: код планируемого результата или правила",
+    "text": "текст рекомендации",
+    "file": "файл (путь в папке присланных файлов)",
+    "sheet": "лист",
+    "cell": "ячейка",
+    "severity": "важность: error — ошибка, warning — предупреждение, info — сведения",
+    "message": "что не так",
+    "path": "входной файл",
+    "sha256": "контрольная сумма файла (SHA-256)",
+    "bytes": "размер, байт",
+}

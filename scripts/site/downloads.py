@@ -11,6 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from scripts.common import labels
 from scripts.site.escape import csv_cell
 from scripts.site.load import published_message
 
@@ -226,6 +227,14 @@ def xlsx_bytes(title: str, columns: list[str], rows: list[dict]) -> bytes:
             else:
                 ws.write_string(i, j, text(v))
     ws.freeze_panes(1, 0)
+    about = wb.add_worksheet("Столбцы")  # what each column is, in Russian
+    about.write_string(0, 0, "столбец", bold)
+    about.write_string(0, 1, "что означает", bold)
+    for i, c in enumerate(columns, start=1):
+        about.write_string(i, 0, c)
+        about.write_string(i, 1, labels.KEY_COLUMNS.get(c) or labels.COLUMNS.get(c, ""))
+    about.set_column(0, 0, 24)
+    about.set_column(1, 1, 90)
     wb.close()
     return buf.getvalue()
 

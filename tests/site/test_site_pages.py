@@ -698,3 +698,20 @@ def test_dates_read_as_in_russia(built_pages):
     assert ru_date("2021-04-29") == "29.04.2021" and ru_date("весной") == "весной"
     region = (out / "index.md").read_text(encoding="utf-8").replace("&#46;", ".")
     assert f"дата проведения {ru_date(iso)}" in region and iso not in region
+
+
+def test_every_xlsx_download_says_what_its_columns_are(built_pages):
+    """English column names (SPEC: machine-readable) in a workbook a municipal specialist opens:
+    a sheet «Столбцы» names every column in Russian (an audit read `below_basic_pct`, `accepted`)."""
+    import openpyxl
+
+    out, _, _ = built_pages
+    books = sorted((out / "data").glob("*.xlsx"))
+    assert books
+    for path in books:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        assert wb.sheetnames == ["data", "Столбцы"], path.name
+        header = [c.value for c in next(wb["data"].iter_rows(max_row=1))]
+        about = [tuple(c.value for c in r) for r in wb["Столбцы"].iter_rows(min_row=2)]
+        assert [a[0] for a in about] == header, path.name
+        assert all(a[1] and re.search("[а-я]", a[1]) for a in about), (path.name, about)

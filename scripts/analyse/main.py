@@ -66,7 +66,7 @@ def run(students, status, definition, thr, library, outputs: dict[str, str]) -> 
         t = tables[name]
         write_table(outputs[name], t.rows, t.columns, t.decimals)
     log.info(
-        "analyse %s: %d schools, computed in %.2f s, written in %.2f s",
+        "Анализ %s: школ %d, расчёт %.2f с, запись %.2f с",
         definition["id"],
         len(tables["schools"].rows),
         t1 - t0,

@@ -274,6 +274,12 @@ LABEL_TEXT = {
 }
 STANDARD = {
     "№": "number",
+    # the usual Russian heading of a numbering column (an audit's «№ п/п» table: header_missing)
+    "№ п/п": "number",
+    "№п/п": "number",
+    "№ п.п": "number",
+    "№ п.п.": "number",
+    "№ пп": "number",
     "код участника": "student_code",
     "класс": "class",
     "вариант": "variant",
@@ -292,6 +298,16 @@ STANDARD_TEXT = {
 }
 REQUIRED = ("student_code", "class", "variant", "absent")
 PERSONAL = ("фио", "ф.и.о", "ф. и. о", "фамилия", "имя", "отчество", "дата рождения", "снилс")
+
+
+def _is_personal(cell) -> bool:
+    """A header of personal data (SPEC §3.3), also spelled with spaces or dots between the
+    letters: «Ф И О», «Ф.И.О.», «ф. и. о. ученика» (an audit's «Ф И О» got only column_extra)."""
+    label = norm_label(cell)
+    compact = label.replace(" ", "").replace(".", "")
+    return any(p in label for p in PERSONAL) or "фио" in compact
+
+
 _NORM_STANDARD = {norm_label(k): v for k, v in STANDARD.items()}
 _NORM_LABELS = {norm_label(k): v for k, v in LABELS.items()}
 
@@ -357,18 +373,35 @@ def resolve_code(value, registry: dict) -> tuple[str, bool]:
 
 def parse_title(sheet: Sheet, definition: dict, registry: dict, file: str, out: Parsed) -> None:
     found: dict[str, tuple[int, int, object]] = {}  # key → (row, value column, value)
+    again: list[tuple[str, int, int, object]] = []  # a label written a second time
     for row, cells in sheet.iter_rows():
         for j, cell in enumerate(cells):
             if not isinstance(cell, str):
                 continue
             key = _NORM_LABELS.get(norm_label(cell))
-            if key and key not in found:
+            if key:
                 value = cells[j + 1] if j + 1 < len(cells) else ""
-                found[key] = (row, sheet.first_col + j + 1, value)
+                if key not in found:
+                    found[key] = (row, sheet.first_col + j + 1, value)
+                elif not is_empty(value):
+                    again.append((key, row, sheet.first_col + j + 1, value))
     name = sheet.name
 
     def add(cell: str, code: str, what: str, how: str = "") -> None:
         out.problems.append(problem(file, out.school_code, name, cell, code, what, how))
+
+    for key, row, col, value in again:  # two «Код ОО» with different codes: which one is meant?
+        first_row, first_col, first = found[key]
+        if is_empty(first) or show(first) == show(value):
+            continue
+        label = LABEL_TEXT[key]
+        add(
+            f"{col_letter(col)}{row}",
+            "label_duplicate",
+            f"поле «{label}» заполнено дважды по-разному: «{show(first)}» в ячейке "
+            f"{col_letter(first_col)}{first_row} и «{show(value)}» здесь",
+            f"Оставьте одну строку «{label}» с верным значением",
+        )
 
     def required(key: str):
         label = LABEL_TEXT[key]
@@ -450,12 +483,13 @@ def parse_title(sheet: Sheet, definition: dict, registry: dict, file: str, out: 
 
 
 def find_header(sheet: Sheet) -> tuple[int, int] | None:
-    """(index in sheet.rows, Excel row) of the first row whose leftmost filled cell is `№`."""
+    """(index in sheet.rows, Excel row) of the first row whose leftmost filled cell is `№` (or
+    «№ п/п»)."""
     for i, cells in enumerate(sheet.rows):
         for cell in cells:
             if is_empty(cell):
                 continue
-            if isinstance(cell, str) and norm_label(cell) == "№":
+            if isinstance(cell, str) and _NORM_STANDARD.get(norm_label(cell)) == "number":
                 return i, sheet.first_row + i
             break
     return None
@@ -498,7 +532,7 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
             alt = key.replace(",", ".")
             if alt in task_by_key:
                 role = f"task:{task_by_key[alt]}"
-        if role is None and any(p in norm_label(cell) for p in PERSONAL):
+        if role is None and _is_personal(cell):
             personal.append(j)
             add(
                 addr,
@@ -854,6 +888,23 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
     title = find_sheet(workbook, TITLE_SHEET)
     results = find_sheet(workbook, RESULTS_SHEET)
     for sheet_name, sheet in ((TITLE_SHEET, title), (RESULTS_SHEET, results)):
+        twins = [n for n in workbook.sheet_names if norm_label(n) == norm_label(sheet_name)]
+        if (
+            len(twins) > 1
+        ):  # «Результаты» and «результаты »: which one is meant is not ours to guess
+            out.problems.append(
+                problem(
+                    file,
+                    "",
+                    twins[1],
+                    "",
+                    "sheet_duplicate",
+                    f"в книге {len(twins)} листа с названием «{sheet_name}» ("
+                    + ", ".join(f"«{n}»" for n in twins)
+                    + f"); читается первый, «{twins[0]}», и неясно, какой из них верный",
+                    f"Оставьте один лист «{sheet_name}» со всеми данными, остальные удалите",
+                )
+            )
         if sheet is None:
             out.problems.append(
                 problem(

@@ -31,6 +31,8 @@ CATALOGUE: dict[str, str] = {
     "duplicate_submission": ERROR,
     # sheet «Титул»
     "sheet_missing": ERROR,
+    "sheet_duplicate": ERROR,
+    "label_duplicate": ERROR,
     "label_missing": ERROR,
     "label_empty": ERROR,
     "template_wrong": ERROR,

@@ -21,7 +21,9 @@ def main(smk) -> None:
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(res, smk.params.definition, smk.params.thresholds, smk.params.get("file_checks"))
     stats = build_pages(site, Path(smk.output[0]))
-    log.info("Страницы %s: %s за %.1f с", smk.wildcards.assessment, stats, time.perf_counter() - t0)
+    log.info("Страницы %s: страниц %d, диаграмм %d, выгрузок %d — за %.1f с", smk.wildcards.assessment,
+             stats.get("pages", 0), stats.get("charts", 0), stats.get("downloads", 0),
+             time.perf_counter() - t0)  # fmt: skip
 
 
 if __name__ == "__main__" and "snakemake" in globals():

@@ -287,7 +287,7 @@ def test_a_table_of_students_without_the_templates_header_is_found_too(tmp_path,
     }
     extra = [demo_row(i, f"d{i}", "4Б", definition=demo) for i in (1, 2, 3, 4)]
     for name, head, rows, cell in (
-        ("pp", ["№ п/п", "Код участника", *header[2:]], extra, "B3"),
+        ("pp", ["№ п/п", "Код участника", *header[2:]], extra, "A3"),  # «№ п/п» is a «№»
         ("kod", ["№ п/п", "Код", *header[2:]], extra, "B3"),
         ("no_number", ["Код", *header[2:]], [r[1:] for r in extra], "A3"),
     ):
@@ -299,3 +299,53 @@ def test_a_table_of_students_without_the_templates_header_is_found_too(tmp_path,
     summary = [["Код", "Класс", "% выполнения"], ["4А", "4А", 85.5]]
     res = ingest(xlsxwriter_book(tmp_path / "s.xlsx", {**base, "Итоги": summary}), demo, registry)
     assert res.problems == [] and res.status == "accepted"
+
+
+@pytest.mark.parametrize("number", ["№ п/п", "№п/п", "№ п.п.", "№ пп"])
+def test_the_usual_numbering_heading_starts_the_table(tmp_path, demo, registry, number):
+    """«№ п/п» is how Russian tables head their numbering column: an audit's 40-row file with it
+    was rejected with header_missing (rows_read 0). It starts the table as «№» does."""
+    header = [number, *demo_header(demo)[1:]]
+    path = school_book(tmp_path / "pp.xlsx", demo, ok_rows(demo, 3), header=header)
+    res = ingest(path, demo, registry)
+    assert res.problems == [] and res.status == "accepted" and res.rows_read == 3
+
+
+@pytest.mark.parametrize("label", ["Ф И О", "ф. и. о. ученика", "Ф.И.О."])
+def test_personal_data_headers_spelled_with_spaces_or_dots(tmp_path, demo, registry, label):
+    """SPEC §3.3 lists «ФИО» and «Ф.И.О»: «Ф И О» got only an extra-column warning (an audit)."""
+    header = demo_header(demo) + [label]
+    rows = [r + ["Иванов Иван"] for r in ok_rows(demo, 2)]
+    res = ingest(school_book(tmp_path / "p.xlsx", demo, rows, header=header), demo, registry)
+    assert ("error", "personal_data") in {(p.severity, p.code) for p in res.problems}
+    assert res.status == "rejected"
+
+
+def test_two_results_sheets_reject_the_file(tmp_path, demo, registry):
+    """«Результаты» and «результаты » with different points: the first was read silently (an
+    audit). Which one the school meant is not ours to guess: an error naming both."""
+    header = demo_header(demo)
+    sheets = {
+        "Титул": title_grid("0101", demo["template"]),
+        "Результаты": [header, *ok_rows(demo, 2)],
+        "результаты ": [header, *[demo_row(i + 1, f"s{i + 1}", points=[0] * 14, definition=demo)
+                                  for i in range(2)]],
+    }  # fmt: skip
+    res = ingest(xlsxwriter_book(tmp_path / "two.xlsx", sheets), demo, registry)
+    assert found(res) == {("результаты ", "", "error", "sheet_duplicate")}
+    assert "«Результаты», «результаты »" in res.problems[0].message and res.status == "rejected"
+
+
+def test_a_title_label_twice_with_different_values_rejects_the_file(tmp_path, demo, registry):
+    """Two «Код ОО» rows with different codes: the first was used silently (an audit). The same
+    value twice is no problem."""
+    sheets = {
+        "Титул": [*title_grid("0101", demo["template"]), [], ["Код ОО", "0201"]],
+        "Результаты": [demo_header(demo), *ok_rows(demo, 2)],
+    }
+    res = ingest(xlsxwriter_book(tmp_path / "t.xlsx", sheets), demo, registry)
+    assert ("Титул", "B5", "error", "label_duplicate") in found(res)
+    assert "«0101» в ячейке B2 и «0201» здесь" in " ".join(p.message for p in res.problems)
+    same = {**sheets, "Титул": [*title_grid("0101", demo["template"]), [], ["Код ОО", "0101"]]}
+    res = ingest(xlsxwriter_book(tmp_path / "s.xlsx", same), demo, registry)
+    assert "label_duplicate" not in {p.code for p in res.problems}

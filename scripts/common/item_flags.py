@@ -21,8 +21,8 @@ def rules() -> dict[str, str]:
         return f"{x:g}".replace(".", ",")
 
     return {
-        "too_hard": f": трудность меньше {n(BOUNDS['too_hard'])}",
-        "too_easy": f": трудность больше {n(BOUNDS['too_easy'])}",
-        "low_discrimination": f": дискриминативность меньше {n(BOUNDS['low_discrimination'])}",
-        "no_variance": ": трудность и дискриминативность не вычисляются",
+        "too_hard": f": решаемость меньше {n(BOUNDS['too_hard'])}",
+        "too_easy": f": решаемость больше {n(BOUNDS['too_easy'])}",
+        "low_discrimination": f": различающая способность меньше {n(BOUNDS['low_discrimination'])}",
+        "no_variance": ": решаемость и различающая способность не вычисляются",
     }

@@ -59,8 +59,8 @@ COLUMNS = {
     "diff_municipality_pp": "разница с муниципалитетом, п. п.",
     "diff_region_pp": "разница с регионом, п. п.",
     "students": "участников",
-    "difficulty": "трудность",
-    "discrimination": "дискриминативность",
+    "difficulty": "решаемость (средний балл / максимум)",
+    "discrimination": "различающая способность",
     "alpha": "альфа Кронбаха варианта",
     "alpha_if_deleted": "альфа Кронбаха без этого задания",
     # reasons.csv: the value a rule compared and its threshold (two-condition rules: both)

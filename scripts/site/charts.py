@@ -13,6 +13,9 @@ KINDS_FILE = Path(__file__).resolve().parents[2] / "site_templates" / "chart_kin
 
 LEVELS = ["ниже базового", "базовый", "выше базового"]
 LEVEL_COLORS = ["#d62728", "#f2b01e", "#2ca02c"]
+# one colour per group on every page (by order of appearance, the municipality was blue on its own
+# page and orange on a school's)
+GROUPS = ["Школа", "Муниципалитет", "Регион"]
 GROUP_COLORS = ["#1f77b4", "#ff7f0e", "#7f7f7f"]
 
 
@@ -61,7 +64,7 @@ def build_kinds() -> dict[str, dict]:
                 "group:N",
                 sort=None,
                 title=None,
-                scale=alt.Scale(range=GROUP_COLORS),
+                scale=alt.Scale(domain=GROUPS, range=GROUP_COLORS),
                 legend=alt.Legend(orient="bottom"),
             ),  # fmt: skip
             tooltip=[
@@ -113,7 +116,14 @@ def build_kinds() -> dict[str, dict]:
 def spec(kind: str, values: list[dict], **datasets: list[dict]) -> dict:
     """A copy of the kind's spec with this page's records (shallow: only `datasets` is new)."""
     base = kinds()[kind]
-    return {**base, "datasets": {"values": values, **{k: v for k, v in datasets.items()}}}
+    out = {**base, "datasets": {"values": values, **{k: v for k, v in datasets.items()}}}
+    if kind == "completion":  # the groups this chart has, each in its own colour on every page
+        present = {v["group"] for v in values}
+        domain = [g for g in GROUPS if g in present]
+        color = {**base["encoding"]["color"], "scale": {
+            "domain": domain, "range": [GROUP_COLORS[GROUPS.index(g)] for g in domain]}}  # fmt: skip
+        out["encoding"] = {**base["encoding"], "color": color}
+    return out
 
 
 def dumps(spec_dict: dict) -> str:

@@ -63,6 +63,8 @@ REPEATED = {"tasks": {"participants"}, "planned_results": {"participants"}}
 COMPARISONS = {"municipality_pct", "region_pct", "diff_municipality_pp", "diff_region_pp"}
 # A reason's thresholds that come from the region's figures (signs of non-objectivity)
 REASON_LIMITS = {"threshold", "threshold2", "value2"}
+# never a group's own figure (config or the region's): not «its own figures changed»
+THRESHOLDS = {"threshold", "threshold2"}
 OWN_SHOWN = 20  # groups named in that summary
 GROUP_ORDER = {"Регион": 0, "МО": 1, "ОО": 2}
 LIMIT = 300
@@ -318,7 +320,8 @@ def _who(n: dict) -> str:
 def own_changes(numbers: list[dict]) -> str:
     """«Регион; МО 01 «…»; ОО 010061 «…»»: the groups with a changed figure of their own (not only
     a comparison with the region or municipality), in the report's order; '' if none."""
-    groups = list(dict.fromkeys(_who(n) for n in numbers if n["column"] not in COMPARISONS))
+    groups = list(dict.fromkeys(
+        _who(n) for n in numbers if n["column"] not in COMPARISONS | THRESHOLDS))  # fmt: skip
     text = "; ".join(groups[:OWN_SHOWN])
     if len(groups) > OWN_SHOWN:
         text += f" и ещё {len(groups) - OWN_SHOWN}"

@@ -777,3 +777,13 @@ def test_changes_list_a_groups_participants_once_not_per_task(tmp_path):
     assert [(n["who"], n["row"], n["column"]) for n in rep["numbers"]] == [
         ("МО 01", "", "participants"), ("МО 01", "задание 1", "completion_pct"),
         ("ОО 010001", "", "participants")]  # fmt: skip
+
+
+def test_a_moved_threshold_is_not_a_groups_own_change():
+    """A sign's threshold is the region's figure (+ 15 pp): a school whose only changed line is that
+    threshold was named among «свои показатели изменились у» (an audit)."""
+    numbers = [
+        {"who": "ОО 010064", "name": "", "row": "основание: x", "column": "threshold", "old": "60.1", "new": "60.2"},
+        {"who": "ОО 010001", "name": "", "row": "", "column": "mean_score", "old": "11.0", "new": "11.5"},
+    ]  # fmt: skip
+    assert diff.own_changes(numbers) == "ОО 010001"

@@ -715,3 +715,22 @@ def test_every_xlsx_download_says_what_its_columns_are(built_pages):
         about = [tuple(c.value for c in r) for r in wb["Столбцы"].iter_rows(min_row=2)]
         assert [a[0] for a in about] == header, path.name
         assert all(a[1] and re.search("[а-я]", a[1]) for a in about), (path.name, about)
+
+
+def test_a_group_has_the_same_colour_on_every_page(built_pages):
+    """Colours went by order of appearance: the municipality blue on its own page, orange on a
+    school's (an audit). Each group has its colour, and a legend lists only the groups shown."""
+    from scripts.site.charts import GROUP_COLORS, GROUPS
+
+    out, site, _ = built_pages
+    seen: dict[str, set] = {}
+    for path in out.rglob("charts.json"):
+        for chart in _charts(path.parent).values():
+            if chart.get("mark", {}) and chart["encoding"].get("color", {}).get("field") == "group":
+                scale = chart["encoding"]["color"]["scale"]
+                groups = {v["group"] for v in chart["datasets"]["values"]}
+                assert scale["domain"] == [g for g in GROUPS if g in groups], path
+                for g, c in zip(scale["domain"], scale["range"], strict=True):
+                    seen.setdefault(g, set()).add(c)
+    assert set(seen) == set(GROUPS)
+    assert all(colours == {GROUP_COLORS[GROUPS.index(g)]} for g, colours in seen.items())

@@ -855,6 +855,15 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
                     f"соответствует отметка {mark}",
                     "Проверьте отметку; в обработке используется отметка по сумме баллов",
                 )
+    named = [row for code, row in seen_codes.items() if NAME_LIKE.match(code)]
+    if named and c_code is not None:  # «Иванов И.» as a code: a name in the centre's files
+        add(
+            at(c_code, named[0]),
+            "student_code_name",
+            f"в столбце «Код участника» вместо кода, похоже, фамилия (строк: {len(named)}, "
+            f"первая — {named[0]}); значения не приводятся",
+            "Замените фамилии кодами участников: фамилии не вносятся в шаблон",
+        )
 
 
 def _points_text(code: str, raw, task_id: str, max_points: int) -> tuple[str, str]:
@@ -989,6 +998,8 @@ def _results_elsewhere(sheet: Sheet, file: str, out: Parsed, task_ids: set[str])
     )
 
 
+# a surname (with initials or a first name) typed as a student's code: «Иванов», «Иванова М.»
+NAME_LIKE = re.compile(r"^[А-ЯЁ][а-яё]{2,}(?:-[А-ЯЁ][а-яё]+)?(?:[\s.]+[А-ЯЁ][а-яё]*\.?)*$")
 HEADER_SEARCH_ROWS = 50  # a table's header sits near the top of a sheet
 # a code column of a school's own table of students (the template's is «Код участника»)
 CODE_LABELS = {"код", "код ученика", "код обучающегося", "код учащегося", "шифр", "шифр участника"}

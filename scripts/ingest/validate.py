@@ -33,6 +33,7 @@ CATALOGUE: dict[str, str] = {
     "sheet_missing": ERROR,
     "sheet_duplicate": ERROR,
     "label_duplicate": ERROR,
+    "student_code_name": WARNING,
     "label_missing": ERROR,
     "label_empty": ERROR,
     "template_wrong": ERROR,

@@ -349,3 +349,17 @@ def test_a_title_label_twice_with_different_values_rejects_the_file(tmp_path, de
     same = {**sheets, "Титул": [*title_grid("0101", demo["template"]), [], ["Код ОО", "0101"]]}
     res = ingest(xlsxwriter_book(tmp_path / "s.xlsx", same), demo, registry)
     assert "label_duplicate" not in {p.code for p in res.problems}
+
+
+def test_surnames_typed_as_codes_are_a_warning_without_the_names(tmp_path, demo, registry):
+    """SPEC §3.3: the code is «только код, без фамилии». An audit's «Иванов» codes were accepted
+    silently; now one warning per file names where and how many, never the names themselves."""
+    rows = [demo_row(1, "Иванов", definition=demo), demo_row(2, "s2", definition=demo),
+            demo_row(3, "Петрова М.", definition=demo)]  # fmt: skip
+    res = ingest(school_book(tmp_path / "n.xlsx", demo, rows), demo, registry)
+    assert found(res) == {("Результаты", "B4", "warning", "student_code_name")}
+    message = res.problems[0].message
+    assert (
+        "строк: 2, первая — 4" in message and "Иванов" not in message and "Петрова" not in message
+    )
+    assert res.status == "accepted"

@@ -366,19 +366,12 @@ def _read_openpyxl(
 
 
 def read_workbook(
-    data: bytes,
-    limits: dict | None = None,
-    wanted: Callable[[str], bool] | None = None,
-    unmeasured: Callable[[str], bool] | None = None,
+    data: bytes, limits: dict | None = None, wanted: Callable[[str], bool] | None = None
 ) -> Workbook:
-    """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all);
-    `unmeasured`, those to load of an .xls/.ods, whose sheets the pre-flight cannot measure before
-    the reader allocates them (default: `wanted`)."""
+    """Parse a workbook's bytes; `wanted(sheet_name)` selects the sheets to load (default all)."""
     limits = limits or DEFAULT_LIMITS
     wanted = wanted or (lambda _name: True)
     kind, zf = _sniff(data, limits)
-    if kind != "xlsx" and unmeasured is not None:
-        wanted = unmeasured
     findings = Findings()
     zip_macros = False
     if zf is not None:

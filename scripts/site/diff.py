@@ -60,7 +60,9 @@ REPEATED = {"tasks": {"participants"}, "planned_results": {"participants"}}
 # Columns that repeat another group's figure in this group's row (a school's task row carries the
 # region's completion and the difference from it): one corrected workbook changes them for every
 # school, so the report first names the groups whose own figures changed.
-COMPARISONS = {"municipality_pct", "region_pct", "diff_municipality_pp", "diff_region_pp"}
+REGION_COMPARISONS = {"region_pct", "diff_region_pp"}
+MUNICIPALITY_COMPARISONS = {"municipality_pct", "diff_municipality_pp"}
+COMPARISONS = REGION_COMPARISONS | MUNICIPALITY_COMPARISONS
 # A reason's thresholds that come from the region's figures (signs of non-objectivity)
 REASON_LIMITS = {"threshold", "threshold2", "value2"}
 # never a group's own figure (config or the region's): not «its own figures changed»
@@ -256,13 +258,13 @@ def compare(old: Path | None, new: Path) -> dict:
     return rep
 
 
-# Counts published for every visible group: a municipality's change in one of them must be the sum
-# of its schools' changes, unless a school hidden in one of the versions changed (SPEC §7).
 WITHHELD_TEXT = (
     "Показатели изменились также у: {groups}. Прежние и новые значения здесь не приводятся: "
     "изменились данные школы, скрытой из-за малого числа участников, и по их разнице эти данные "
     "можно было бы вычислить. Новые значения — на страницах этих групп"
 )
+# Counts published for every visible group: a municipality's change in one of them must be the sum
+# of its schools' changes, unless a school hidden in one of the versions changed (SPEC §7).
 COUNTS = {"participants", "absent", "below_basic", "basic", "above_basic", "students"}
 
 
@@ -306,9 +308,9 @@ def _masked(n: dict, withheld: set[str], mun_of: dict[str, str], hidden: set[str
         return True
     if not withheld:
         return False
-    if n["column"] in ("region_pct", "diff_region_pp") or n["column"] in REASON_LIMITS:
+    if n["column"] in REGION_COMPARISONS or n["column"] in REASON_LIMITS:
         return kind != "Регион"  # the region is withheld whenever a municipality is
-    if n["column"] in ("municipality_pct", "diff_municipality_pp"):
+    if n["column"] in MUNICIPALITY_COMPARISONS:
         return f"МО {mun_of.get(code)}" in withheld
     return False
 

@@ -722,6 +722,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         mun_diffs = () if hidden or reg_hidden else ("diff_region_pp",)
         t_rows, t_values = site.completion(series, "task", mun_diffs)
         report = MdSafe(REPORT_FORM)  # every municipality has one (report_form_jobs)
+        classified = [s["school_code"] for s in site.schools_by_mun.get(code, [])
+                      if s.get("risk") not in (None, "")]  # fmt: skip
         put(
             d + "index.md",
             render(
@@ -745,14 +747,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 risk_list=risk_list,
                 deficits=site.deficit_groups("municipality", code, hidden),
                 # classified schools whose results are hidden: their deficits are not counted
-                hidden_classified=sum(
-                    1
-                    for s in site.schools_by_mun.get(code, [])
-                    if s.get("risk") not in (None, "") and site.sup.school(s["school_code"])
-                ),
-                classified=sum(
-                    1 for s in site.schools_by_mun.get(code, []) if s.get("risk") not in (None, "")
-                ),
+                hidden_classified=sum(1 for c in classified if site.sup.school(c)),
+                classified=len(classified),
                 recs=site.recommendations("municipality", code),
                 report=report,
                 region_link=MdSafe("../../index.md"),

@@ -33,3 +33,12 @@ def fmt(value, digits: int) -> str:
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
     return text
+
+
+def ru_date(value) -> str:
+    """An ISO date as readers write dates (pages, the plan's deadlines, the workbooks):
+    2021-04-29 → 29.04.2021; anything else as it is."""
+    text = str(value)
+    if len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit():
+        return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
+    return text

@@ -31,8 +31,9 @@ from pathlib import Path
 import jinja2
 
 from scripts.common.entry import StageError
+from scripts.common.numfmt import ru_date
 from scripts.site import diff, versions
-from scripts.site.escape import MdSafe, md_text, ru_date
+from scripts.site.escape import MdSafe, md_text
 from scripts.site.pages import render
 from scripts.site.shards import build_shard, link_or_copy, merge_shards
 

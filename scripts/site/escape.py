@@ -127,12 +127,3 @@ def slug(code) -> str:
     if _PLAIN_CODE.fullmatch(text):
         return text
     return "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
-
-
-def ru_date(value) -> str:
-    """An ISO date as pages write dates (the plan's deadlines too): 2021-04-29 → 29.04.2021;
-    anything else as it is."""
-    text = str(value)
-    if len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit():
-        return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
-    return text

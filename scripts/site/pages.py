@@ -28,8 +28,9 @@ from markupsafe import Markup
 
 from scripts.common import item_flags
 from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
+from scripts.common.numfmt import ru_date
 from scripts.site import charts, downloads, suppress
-from scripts.site.escape import MdSafe, md_text, ru_date, slug
+from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
 from scripts.templates import report_form
 

@@ -14,7 +14,7 @@ import io
 import math
 
 from scripts.common.labels import CRITERIA, RULES
-from scripts.common.numfmt import round_half_up
+from scripts.common.numfmt import round_half_up, ru_date
 from scripts.site.escape import csv_cell
 from scripts.templates.school_template import doc_date, text_workbook
 
@@ -381,7 +381,9 @@ def _report_sheet(wb, fmt, definition, mo, texts) -> None:
     for col, (_, width) in enumerate(REPORT_COLUMNS):
         ws.set_column(col, col, width)
     ws.write_string(0, 0, "Отчёт о мерах, принятых по результатам мониторинга", fmt["title"])
-    ws.write_string(1, 0, f"{definition['title']} ({definition.get('date', '')})", fmt["sub"])
+    ws.write_string(
+        1, 0, f"{definition['title']} ({ru_date(definition.get('date', ''))})", fmt["sub"]
+    )
     ws.write_string(
         2,
         0,

@@ -26,6 +26,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from scripts.common.numfmt import ru_date
 from scripts.templates.registry_reader import School
 
 SHEET_TITLE = "Титул"
@@ -145,7 +146,7 @@ def instruction_lines(definition: dict, layout: Layout, rows: int) -> list[tuple
         ("h", f"{definition['title']}: как заполнить электронный шаблон"),
         (
             "p",
-            f"Шаблон: {definition['template']}. Дата проведения работы: {definition.get('date', '')}.",
+            f"Шаблон: {definition['template']}. Дата проведения работы: {ru_date(definition.get('date', ''))}.",
         ),
         ("h", "1. Титул"),
         (

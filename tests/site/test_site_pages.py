@@ -691,7 +691,7 @@ def test_a_mark_at_the_basic_threshold_shares_its_rule_and_label(built_pages, mo
 def test_dates_read_as_in_russia(built_pages):
     """«дата проведения 2021-04-29» on the region page, while the plan wrote 09.04.2021 (an audit):
     every page date as DD.MM.YYYY."""
-    from scripts.site.escape import ru_date
+    from scripts.common.numfmt import ru_date
 
     out, site, _ = built_pages
     iso = str(site.a["date"])

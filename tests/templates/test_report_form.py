@@ -186,3 +186,14 @@ def test_unassessed_schools_by_why(thr):
         "Не оценены: файл отклонён — 2 Б; нет файла — 3 В; менее 5 участников — 1 А."
     )
     assert unassessed_text(schools[3:], thr) == ""
+
+
+def test_dates_in_the_workbooks_read_as_in_russia(definition, thr):
+    """«(2021-04-29)» under the form's title and in the template's instructions (an audit):
+    DD.MM.YYYY, as the site's pages write dates."""
+    from scripts.common.numfmt import ru_date
+
+    data = reports(definition, thr)["01.xlsx"]
+    texts = [c for r in sheet_rows(data, "Отчёт") for c in r if isinstance(c, str)]
+    iso = str(definition["date"])
+    assert any(ru_date(iso) in t for t in texts) and not any(iso in t for t in texts)

@@ -234,26 +234,23 @@ def test_a_stray_value_far_below_is_within_the_limits(tmp_path, demo, registry):
     in column GW of row 10 names the column GW."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
-    ws = wb["Результаты"]
-    ws.cell(row=60_000, column=1, value=999)  # a row whose only cell is «№»: an unused row
-    buf = io.BytesIO()
-    wb.save(buf)
-    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    def with_cells(**cells):
+        """The valid workbook with these cells of «Результаты» set, read as a submission."""
+        wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
+        for ref, value in cells.items():
+            wb["Результаты"][ref] = value
+        buf = io.BytesIO()
+        wb.save(buf)
+        return process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+
+    res = with_cells(A60000=999)  # a row whose only cell is «№»: an unused row
     assert res.status == "accepted" and res.problems == [] and res.rows_read == 1
-    ws.cell(row=150_000, column=1, value=999)
-    buf = io.BytesIO()
-    wb.save(buf)
-    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    res = with_cells(A60000=999, A150000=999)
     assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
         ("sheet_too_large", "Результаты", "150000")
     ]
     assert "последняя заполненная строка — 150000" in res.problems[0].message
-    wb = openpyxl.load_workbook(io.BytesIO(valid_xlsx(tmp_path, demo)))
-    wb["Результаты"]["GW10"] = "x"
-    buf = io.BytesIO()
-    wb.save(buf)
-    res = process_bytes(buf.getvalue(), "submissions/f.xlsx", demo, registry, LIMITS)
+    res = with_cells(GW10="x")
     assert [(p.code, p.sheet, p.cell) for p in res.problems] == [
         ("sheet_too_large", "Результаты", "GW")
     ]

@@ -23,6 +23,7 @@ workbook parts (`workbook.xml` and its relationships) are then read with defused
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zipfile
@@ -32,7 +33,7 @@ from operator import itemgetter
 
 from defusedxml import ElementTree as SafeET
 
-from scripts.ingest.errors import ReadError
+from scripts.ingest.errors import DEFAULT_LIMITS, ReadError
 
 DEFAULT_PREFLIGHT = {
     "max_zip_entries": 1000,  # a workbook has ~10-40 parts
@@ -89,6 +90,9 @@ class SheetFindings:
     # calamine's dense grid (one stray value at GR100000 would be 20 M cells of it)
     sparse: bool = False
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1
+    # the extent was only bounded, not measured: every cell's reference is within columns A-Z
+    # and rows that no limit can exceed (`_quick_bound`), so the first/last fields stay 0
+    bounded: bool = False
 
 
 @dataclass
@@ -234,8 +238,52 @@ def _scan_plain(zf, info, findings: Findings, kind: str) -> None:
         tail = buf[-64:]
 
 
-def _scan_sheet(zf, info, sheet: SheetFindings, max_cells: int, name: str) -> None:
-    """DTD check plus the real extent, error values, uncalculated formulas, hidden rows."""
+@functools.lru_cache(maxsize=8)
+def _quick_bound(max_rows: int, max_columns: int, max_cells: int) -> re.Pattern | None:
+    """A pattern that finds a cell whose reference is not a plain «A1» within columns A-Z and
+    rows of at most d digits, d the largest that no limit can exceed (the defaults: 5, rows up to
+    99 999); None when even A-Z × 9 rows could exceed one."""
+    digits = 0
+    while (
+        10 ** (digits + 1) - 1 <= max_rows
+        and 26 * (10 ** (digits + 1) - 1) <= max_cells
+        and digits < 7
+    ):
+        digits += 1
+    if digits == 0 or max_columns < 26:
+        return None
+    # `<c` then `>`, `/>` or a space not followed by r="<letter><digits>" (`<col`, `<cfRule` are
+    # other tags): a cell without its reference first, or one outside the bound
+    return re.compile(rb'<c(?:>|/>|\s(?!r="[A-Z]\d{1,%d}"))' % digits)
+
+
+def _within_bound(data: bytes, quick: re.Pattern) -> bool:
+    """True when the sheet's extent need not be measured: every cell carries a reference inside
+    the bound and nothing needs the token scan (error values, formulas, hidden rows, prefixes).
+    One regex search instead of collecting every cell's reference (a bench sheet: 30 against
+    180 µs)."""
+    return (
+        b't="e"' not in data
+        and b"<f" not in data
+        and b"hidden" not in data
+        and not ((b":c" in data or b":row" in data) and _PREFIXED.search(data) is not None)
+        and quick.search(data) is None
+    )
+
+
+def _scan_sheet(
+    zf, info, sheet: SheetFindings, max_cells: int, name: str, quick: re.Pattern | None = None
+) -> None:
+    """DTD check plus the real extent, error values, uncalculated formulas, hidden rows. With
+    `quick` (_quick_bound) a small sheet whose cells all lie inside it is only bounded."""
+    if quick is not None:
+        small = _small_part(zf, info)
+        if small is not None and _decode_utf16(small[:4]) is None and _within_bound(small, quick):
+            if b"<!" in small and _DTD.search(small):
+                raise _hostile_xml(info.filename)
+            _scan_merges(small, sheet)
+            sheet.bounded = True
+            return
     carry = b""
     state = [0, 0]  # current row, current column (for cells without a reference)
     for chunk in _stream(zf, info):
@@ -278,10 +326,14 @@ def _last_tag_end(buf: bytes) -> int:
     return 0
 
 
-def _scan_segment(seg: bytes, sheet: SheetFindings, state: list, name: str) -> None:
+def _scan_merges(seg: bytes, sheet: SheetFindings) -> None:
     if b"mergeCell" in seg:  # after the cells, in <mergeCells>
         sheet.merged += [(int(r0), _col_index(c0), int(r1), _col_index(c1))
                          for c0, r0, c1, r1 in _MERGE.findall(seg)]  # fmt: skip
+
+
+def _scan_segment(seg: bytes, sheet: SheetFindings, state: list, name: str) -> None:
+    _scan_merges(seg, sheet)
     if _needs_tokens(seg):
         _scan_tokens(seg, sheet, state, name)
         return
@@ -450,6 +502,11 @@ def inspect_zip(zf: zipfile.ZipFile, kind: str, limits: dict, wanted=None) -> Fi
     by_part = {v: k for k, v in sheet_parts.items() if wanted is None or wanted(k)}
     other_parts = {v: k for k, v in sheet_parts.items() if v not in by_part}
     max_cells = int(_limit(limits, "max_cells"))
+    quick = _quick_bound(
+        int(limits.get("max_rows", DEFAULT_LIMITS["max_rows"])),
+        int(limits.get("max_columns", DEFAULT_LIMITS["max_columns"])),
+        max_cells,
+    )
     for info in infos:
         if not info.filename.lower().startswith("xl/worksheets/") or not _is_xml(info.filename):
             continue
@@ -460,10 +517,10 @@ def inspect_zip(zf: zipfile.ZipFile, kind: str, limits: dict, wanted=None) -> Fi
                 _scan_plain(zf, info, findings, "")  # not a sheet of the workbook: DTD only
             else:
                 sheet = SheetFindings()
-                _scan_sheet(zf, info, sheet, max_cells, other)
+                _scan_sheet(zf, info, sheet, max_cells, other, quick)
                 findings.other_sheets[other] = sheet
             continue
         sheet = SheetFindings(hidden_sheet=name in hidden_sheets)
-        _scan_sheet(zf, info, sheet, max_cells, name)
+        _scan_sheet(zf, info, sheet, max_cells, name, quick)
         findings.sheets[name] = sheet
     return findings

@@ -321,3 +321,51 @@ def test_a_logical_cell_is_named_as_excel_shows_it(tmp_path, demo, registry):
     res = process_bytes(path.read_bytes(), "submissions/b.xlsx", demo, registry, LIMITS)
     text = " ".join(p.message for p in res.problems)
     assert "«ИСТИНА»" in text and "True" not in text
+
+
+def test_quick_bound_finds_every_cell_it_cannot_vouch_for():
+    """The pre-flight only bounds a sheet's extent when every cell's reference is a plain A1
+    within columns A-Z and rows of at most d digits, d such that no limit can be exceeded."""
+    from scripts.ingest.preflight import _quick_bound
+
+    quick = _quick_bound(100_000, 200, 5_000_000)  # the defaults: rows up to 99 999
+    inside = (
+        b'<cols><col min="1" max="3"/></cols><row r="1"><c r="A1"><v>1</v></c>'
+        b'<c r="Z99999" t="s"><v>0</v></c><c r="B2" s="1"/></row><cfRule type="x"/>'
+    )
+    assert quick.search(inside) is None
+    for cell in (b'<c r="AA1">', b'<c r="A100000">', b"<c>", b"<c/>", b'<c s="1" r="A1">',
+                 b'<c r="a1">', b'<c r="1">', b'<c r="">'):  # fmt: skip
+        assert quick.search(inside + cell) is not None, cell
+    assert quick.search(b'<c r="A10">') is None
+    assert _quick_bound(50, 200, 5_000_000).search(b'<c r="A10">') is not None  # d = 1
+    assert _quick_bound(100_000, 200, 1000).search(b'<c r="A10">') is not None  # 26 × 99 > 1000
+    assert _quick_bound(100_000, 20, 5_000_000) is None  # fewer than 26 columns allowed
+    assert _quick_bound(5, 200, 5_000_000) is None  # not even rows 1-9
+
+
+def test_a_bounded_sheet_reads_as_the_measured_one(tmp_path, monkeypatch):
+    """Same cells with and without the quick bound; a limit below the bound is still checked
+    against the measured extent (the message names the last row)."""
+    from scripts.ingest import preflight
+
+    grid = [[f"r{i}c{j}" if (i + j) % 3 else float(i * j) for j in range(20)] for i in range(40)]
+    data = xlsxwriter_book(tmp_path / "b.xlsx", {"S": grid, "T": [["x"]]}, {"S": (2, 1)})
+    data = data.read_bytes()
+    bounded = read_workbook(data, LIMITS)
+    monkeypatch.setattr(preflight, "_quick_bound", lambda *limits: None)
+    measured = read_workbook(data, LIMITS)
+    for name in ("S", "T"):
+        a, b = bounded.sheets[name], measured.sheets[name]
+        assert (a.first_row, a.first_col, a.rows) == (b.first_row, b.first_col, b.rows)
+    assert bounded.sheets["S"].rows[0][:3] == [0.0, "r0c1", "r0c2"]
+    monkeypatch.undo()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    seen = preflight.inspect_zip(zf, "xlsx", LIMITS).sheets
+    assert seen["S"].bounded and seen["S"].last_row == 0  # not measured
+    seen = preflight.inspect_zip(zf, "xlsx", {**LIMITS, "max_rows": 30}).sheets
+    assert not seen["S"].bounded and (seen["S"].last_row, seen["S"].last_col) == (42, 21)
+    with pytest.raises(ReadError) as err:
+        read_workbook(data, {**LIMITS, "max_rows": 30})
+    assert err.value.code == "sheet_too_large" and err.value.cell == "42"
+    assert "последняя заполненная строка — 42" in err.value.message

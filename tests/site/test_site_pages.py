@@ -734,3 +734,21 @@ def test_a_group_has_the_same_colour_on_every_page(built_pages):
                     seen.setdefault(g, set()).add(c)
     assert set(seen) == set(GROUPS)
     assert all(colours == {GROUP_COLORS[GROUPS.index(g)]} for g, colours in seen.items())
+
+
+def test_every_summary_item_starts_its_own_line(built_pages):
+    """«Коротко»: a template line ending in a block tag lost its line break (trim_blocks), so the
+    region's «Что делать» item was glued to «Где отстаём» as a literal «- »."""
+    out, _, _ = built_pages
+    pages = sorted(out.rglob("index.md"))
+    assert pages
+    for page in pages:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            assert not re.search(r"\S\s+- \*\*", line), (page, line)
+    region = (out / "index.md").read_text(encoding="utf-8")
+    items = [ln for ln in region.splitlines() if ln.startswith("    - **")]
+    assert [ln.split(".**")[0] for ln in items] == [
+        "    - **Как написали",
+        "    - **Где отстаём",
+        "    - **Что делать",
+    ]

@@ -56,7 +56,9 @@ SCHOOL_COLUMNS = [
     "objectivity_checked",
     "objectivity_flags",
 ]
-CLASS_COLUMNS = ["school_code", "class", *g.STAT_COLUMNS]
+# SPEC §6's columns first, in its order (the levels' shares before the mean), then the rest
+CLASS_SPEC_COLUMNS = ["school_code", "class", "participants", *g.LEVEL_PCT_COLS, "mean_score"]
+CLASS_COLUMNS = CLASS_SPEC_COLUMNS + [c for c in g.STAT_COLUMNS if c not in CLASS_SPEC_COLUMNS]
 COUNT_COLUMNS = ["schools", "schools_accepted", "schools_rejected", "schools_missing"]
 RISK_COUNT_COLUMNS = ["schools_classified", "schools_in_risk", "schools_in_risk_pct"]
 MUNICIPALITY_COLUMNS = [

@@ -87,3 +87,35 @@ def test_too_few_and_counts(demo_results, planted):
     assert statuses.count("accepted") == counts["schools_accepted"]
     assert statuses.count("rejected") == counts["schools_rejected"]
     assert statuses.count("missing") == counts["schools_missing"]
+
+
+# SPEC §6's «columns (at least)», copied from its table: each file carries them in this order
+# (other columns may stand between and after them)
+SPEC_COLUMNS = {
+    "students": "school_code student_code class variant absent total basic_points advanced_points "
+    "level mark",
+    "schools": "municipality_code school_code school_name status participants absent "
+    "participation_pct mean_score below_basic basic above_basic below_basic_pct basic_pct "
+    "above_basic_pct basic_tasks_pct advanced_tasks_pct risk risk_reasons objectivity_flags",
+    "classes": "school_code class participants below_basic_pct basic_pct above_basic_pct mean_score",
+    "municipalities": "municipality_code municipality schools schools_accepted schools_rejected "
+    "schools_missing participants absent participation_pct mean_score below_basic_pct basic_pct "
+    "above_basic_pct basic_tasks_pct advanced_tasks_pct schools_in_risk risk risk_reasons",
+    "region": "schools schools_accepted schools_rejected schools_missing participants absent "
+    "participation_pct mean_score below_basic_pct basic_pct above_basic_pct basic_tasks_pct "
+    "advanced_tasks_pct schools_in_risk",
+    "items": "variant task participants difficulty discrimination alpha alpha_if_deleted flag",
+    "distribution": "scope code total students",
+    "tasks": "scope code task level max participants completion_pct",
+    "planned_results": "scope code result completion_pct",
+    "validation": "file school_code sheet cell severity code message",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_COLUMNS))
+def test_every_file_has_the_spec_columns_in_the_spec_order(demo_results, name):
+    header = (demo_results / f"{name}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+    columns = header.split(",")
+    wanted = SPEC_COLUMNS[name].split()
+    assert set(wanted) <= set(columns), set(wanted) - set(columns)
+    assert sorted(wanted, key=columns.index) == wanted, columns

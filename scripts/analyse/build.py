@@ -389,9 +389,7 @@ def analyse(
     tables["reasons"] = Table(reasons, REASON_COLUMNS)
 
     # ---- deficits.csv, recommendations.csv
-    d_table, _ = deficits(
-        region_sums, muni_sums, school_sums, s_risk["risk"], school_muni, a, thresholds
-    )
+    d_table, _ = deficits(region_sums, muni_sums, school_sums, school_muni, a, thresholds)
     tables["deficits"] = Table(
         d_table,
         DEFICIT_COLUMNS,

@@ -96,7 +96,6 @@ def deficits(
     region_sums: pd.DataFrame,
     muni_sums: pd.DataFrame,
     school_sums: pd.DataFrame,
-    school_risk: pd.Series,
     school_muni: pd.Series,
     a: Assessment,
     thr: dict,
@@ -122,14 +121,16 @@ def deficits(
     school_c = completion(school_sums)
     region_b = np.broadcast_to(region_c, school_c.shape)
     school_rows = _long("school", school_sums.index, snorm, sreg, school_c, region_b, a)
-    # municipalities: deficits shared by >= shared_by_schools_pct of the classified schools
+    # municipalities: deficits shared by >= shared_by_schools_pct of its schools (SPEC §5.3) —
+    # those with results, i.e. with deficits decided: a school too small to classify for the
+    # risk zone counts too (the SPEC says «classified» for the risk zone's share, not here)
     is_def = pd.DataFrame(snorm | sreg, index=school_sums.index)
-    classified = school_risk.reindex(school_sums.index).notna()
+    with_results = pd.Series(sn > 0, index=school_sums.index)
     muni_of = school_muni.reindex(school_sums.index)
-    counts = is_def[classified.to_numpy()].groupby(muni_of[classified]).sum()
+    counts = is_def[with_results.to_numpy()].groupby(muni_of[with_results]).sum()
     counts = counts.reindex(muni_sums.index, fill_value=0).to_numpy(dtype=np.int64)
-    n_cls = classified.groupby(muni_of).sum().reindex(muni_sums.index, fill_value=0)
-    c = n_cls.to_numpy(dtype=np.int64)[:, None]
+    n_with = with_results.groupby(muni_of).sum().reindex(muni_sums.index, fill_value=0)
+    c = n_with.to_numpy(dtype=np.int64)[:, None]
     shared = exact.pct_cmp(
         counts, np.broadcast_to(c, counts.shape), ">=", thr["deficits"]["shared_by_schools_pct"]
     )

@@ -394,8 +394,8 @@ class Site:
         return municipality in self._hiding
 
     def municipality_deficits(self, code: str) -> list[dict]:
-        """The municipality's deficits as published: shared by ≥ the threshold of its classified
-        schools (SPEC §5.3). Where it hides a school, whether a task is listed at all would say
+        """The municipality's deficits as published: shared by ≥ the threshold of its schools
+        with results (SPEC §5.3). Where it hides a school, whether a task is listed at all would say
         the hidden schools' deficits (4 schools, two shown without it, listed at 30 %: both hidden
         ones have it), so the listing is decided again counting the hidden schools as not having
         it, and the share is said only as «≥ threshold» — what the shown schools alone support."""
@@ -404,19 +404,24 @@ class Site:
             return rows
         given = self.th.get("deficits", {}).get("shared_by_schools_pct", 30)
         threshold = float(given)
-        classified = [
-            s for s in self.schools_by_mun.get(code, []) if s.get("risk") not in (None, "")
-        ]
+        counted = self.schools_with_results(code)
         have: Counter = Counter()
-        for s in classified:
-            if not self.sup.school(s["school_code"]):
-                have.update(
-                    {d["task"] for d in self.deficits.get(("school", s["school_code"]), [])}
-                )
+        for c in counted:
+            if not self.sup.school(c):
+                have.update({d["task"] for d in self.deficits.get(("school", c), [])})
         return [
             {**d, "schools_share_pct": f"≥ {num(given)}"}
             for d in rows
-            if classified and have[d["task"]] * 100 >= threshold * len(classified)
+            if counted and have[d["task"]] * 100 >= threshold * len(counted)
+        ]
+
+    def schools_with_results(self, code: str) -> list[str]:
+        """The municipality's schools that have deficits decided (an accepted file with
+        participants): those its shared deficits are counted among (SPEC §5.3)."""
+        return [
+            s["school_code"]
+            for s in self.schools_by_mun.get(code, [])
+            if s.get("status") == "accepted" and s.get("participants") not in (None, "", "0")
         ]
 
     def deficit_groups(self, scope: str, code: str, hidden: bool) -> list[dict]:
@@ -723,8 +728,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         mun_diffs = () if hidden or reg_hidden else ("diff_region_pp",)
         t_rows, t_values = site.completion(series, "task", mun_diffs)
         report = MdSafe(REPORT_FORM)  # every municipality has one (report_form_jobs)
-        classified = [s["school_code"] for s in site.schools_by_mun.get(code, [])
-                      if s.get("risk") not in (None, "")]  # fmt: skip
+        counted = site.schools_with_results(code)  # the shared deficits' denominator
         put(
             d + "index.md",
             render(
@@ -747,9 +751,9 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 risk_reasons=site.reason_rows("municipality", code, "risk", hidden),
                 risk_list=risk_list,
                 deficits=site.deficit_groups("municipality", code, hidden),
-                # classified schools whose results are hidden: their deficits are not counted
-                hidden_classified=sum(1 for c in classified if site.sup.school(c)),
-                classified=len(classified),
+                # schools with results that are hidden: their deficits are not counted
+                hidden_counted=sum(1 for c in counted if site.sup.school(c)),
+                counted=len(counted),
                 recs=site.recommendations("municipality", code),
                 report=report,
                 region_link=MdSafe("../../index.md"),

@@ -301,11 +301,30 @@ def test_deficits_norm_and_region():
         ["school", "S1", "4", "below_norm;below_region", "0.0", "50.0"],
     ]
     assert "region" not in set(d["scope"])
-    # municipality 01: 1 of its 2 classified schools = 50 % ≥ 30 → shared deficits
+    # municipality 01: 1 of its 2 schools = 50 % ≥ 30 → shared deficits
     m = d.loc[d["scope"] == "municipality"]
     assert m[["code", "task", "criterion", "schools_share_pct"]].values.tolist() == [
         ["01", "3", "shared_by_schools", "50.0"],
         ["01", "4", "shared_by_schools", "50.0"],
+    ]
+
+
+def test_shared_deficits_count_every_school_with_results():
+    """SPEC §5.3: «shared by ≥ 30 % of its schools» — a school too small to classify for the risk
+    zone (3 participants < 5) counts too: S1's deficits on tasks 3 and 4 are 1 of 2 schools =
+    50 % (counting classified schools only they were 0 of 1). A school whose students were all
+    absent has no deficits decided and does not count (1 of 2, not of 3)."""
+    st = students(school("S1", [BASIC] * 3), school("S2", [ABOVE] * 5), school("S3", [], absent=2))
+    ss = status(("01", "S1", "accepted"), ("01", "S2", "accepted"), ("01", "S3", "accepted"))
+    out = run(st, ss)
+    s = out["schools"].set_index("school_code")
+    assert s.loc["S1", "risk"] == "" and s.loc["S2", "risk"] != ""  # S1 is not classified
+    assert s.loc["S3", "participants"] == "0"
+    d = out["deficits"]
+    m = d.loc[d["scope"] == "municipality"]
+    assert m[["code", "task", "schools_share_pct"]].values.tolist() == [
+        ["01", "3", "50.0"],
+        ["01", "4", "50.0"],
     ]
 
 

@@ -501,9 +501,9 @@ def test_text_typed_in_a_students_row_is_never_published(tmp_path, assessment):
 def test_shared_deficits_where_a_school_is_hidden_come_from_the_shown_schools(
     results_dir, assessment, th
 ):
-    """A municipality's deficit «shared by ≥ 30 % of its classified schools» beside the shown
-    schools' own deficits would say the hidden schools' (a site audit's and a review's case).
-    In the fixture, municipality 02 hides both its classified schools (020005, 020011, both with a
+    """A municipality's deficit «shared by ≥ 30 % of its schools» beside the shown schools' own
+    deficits would say the hidden schools' (a site audit's and a review's case).
+    In the fixture, municipality 02 hides both its schools with results (020005, 020011, both with a
     deficit on task 3): its shared deficit on task 3 and the recommendation chosen by it are not
     published — page and published form — while municipality 01, hiding none, shows its share."""
     from scripts.site.load import read_results

@@ -35,7 +35,7 @@ from scripts.common.numfmt import ru_date
 from scripts.site import diff, versions
 from scripts.site.escape import MdSafe, md_text
 from scripts.site.pages import render
-from scripts.site.shards import build_shard, link_or_copy, merge_shards
+from scripts.site.shards import build_shard, docs_index, link_or_copy, merge_shards
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "site_templates"
@@ -251,7 +251,8 @@ def prepare(
 ) -> dict:
     """The version id and, if site/<version>/ is not there yet, the mkdocs project in `work`.
     assessments: [{"id", "docs": build/<id>/docs, "manifest": dict, "definition": dict}].
-    Writes and returns `work`/plan.json: {"version", "exists", "previous", "epoch"}."""
+    Writes and returns `work`/plan.json: {"version", "exists", "previous", "epoch", "docs"
+    (docs_index, when the project is made)}."""
     site_dir, work = Path(site_dir), Path(work)
     code = code or versions.code_hash()
     vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments}, code)
@@ -267,6 +268,7 @@ def prepare(
         prev = next((v["version"] for v in known if (site_dir / v["version"]).is_dir()), None)
         plan["previous"] = prev
         assemble(work, assessments, Path(bundle), vid, prev, site_dir)
+        plan["docs"] = docs_index(work / "docs")  # for every shard, found once
     else:
         if work.exists():
             shutil.rmtree(work)

@@ -68,21 +68,34 @@ OTHER_PAGE_COST = 1.5
 SHARD0_EXTRA = 20
 
 
-def split_schools(docs: Path, shards: int) -> list[list[str]]:
-    """The school folders (`<id>/oo/<code>`, sorted) of each of `shards` builds: consecutive runs
-    of about equal cost. Shard 0 also writes every page outside the school folders, so it takes
-    as many fewer schools as those pages cost (none at all in a country, whose 2 300 municipality
-    pages are a build's work already); the other builds share the rest equally."""
-    schools, others = [], 0
+def docs_index(docs: Path) -> dict:
+    """What every shard needs from the whole docs tree, found in one walk by `site_project`
+    (each of a country's 81 shards walked 40 000 school folders and read the front matter of
+    2 300 municipality pages for itself: ≈ 0.7 s a shard): the school folders (`<id>/oo/<code>`,
+    sorted), how many pages lie outside them, and a digest of those pages' front matter (their
+    titles make the nav: in every shard's key)."""
+    schools, others = [], []
     for folder, dirs, names in os.walk(docs, followlinks=True):
+        dirs.sort()
         rel = os.path.relpath(folder, docs).replace(os.sep, "/")
         if school_folder(f"{rel}/x/y") == f"{rel}/x":  # `<id>/oo`: its folders are the schools
             schools += [f"{rel}/{d}" for d in dirs]
             dirs[:] = []
             continue
-        others += sum(n.endswith(".md") for n in names)
-    schools.sort()
-    lead = others * OTHER_PAGE_COST + SHARD0_EXTRA
+        others += [n if rel == "." else f"{rel}/{n}" for n in sorted(names) if n.endswith(".md")]
+    titles = hashlib.sha256()
+    for page in others:
+        titles.update(f"\n{page}\0".encode() + _front_matter((docs / page).read_bytes()[:65536]))
+    return {"schools": sorted(schools), "others": len(others), "titles": titles.hexdigest()}
+
+
+def split_schools(index: dict, shards: int) -> list[list[str]]:
+    """The school folders of each of `shards` builds (`index`: `docs_index`): consecutive runs
+    of about equal cost. Shard 0 also writes every page outside the school folders, so it takes
+    as many fewer schools as those pages cost (none at all in a country, whose 2 300 municipality
+    pages are a build's work already); the other builds share the rest equally."""
+    schools = index["schools"]
+    lead = index["others"] * OTHER_PAGE_COST + SHARD0_EXTRA
     first = len(schools) if shards == 1 else max(0, int((len(schools) + lead) / shards - lead))
     rest = schools[first:]
     return [schools[:first]] + [
@@ -136,7 +149,7 @@ def _url(rel: str) -> str:
 
 
 def shard_key(
-    work: Path, tree: Path, shard: int, schools: list[str], epoch: int
+    work: Path, tree: Path, shard: int, schools: list[str], epoch: int, titles: str | None = None
 ) -> tuple[str, dict, set]:
     """(the shard's key, {own page: the key of its text}, every URL of the site it sees).
 
@@ -145,8 +158,11 @@ def shard_key(
     key: its text before the deferred blocks, plus, for a school page, the file names of its own
     folder (a chart or download that appears re-renders it). So a school's new chart file
     re-renders that school's page only, and shard 0 (which links to the school pages, not to
-    their files) sees only the school pages' paths."""
+    their files) sees only the school pages' paths. `titles`: `docs_index`'s digest of the
+    other pages' front matter (a shard k ≥ 1 then reads none of them), else read here."""
     h = hashlib.sha256(f"{shard}\0{epoch}\n".encode() + "\0".join(schools).encode())
+    if shard and titles is not None:
+        h.update(f"titles {titles}\n".encode())
     for line in _theme_versions():
         h.update(f"{line}\n".encode())
     overrides = sorted(p.relative_to(work).as_posix() for p in (work / "overrides").rglob("*.html"))
@@ -167,7 +183,8 @@ def shard_key(
         if not rel.endswith(".md") or (folder is not None and folder not in own):
             continue  # another shard's school page: never read
         if shard and folder is None:  # another shard's page: its title only
-            h.update(_front_matter((tree / rel).read_bytes()[:65536]))
+            if titles is None:
+                h.update(_front_matter((tree / rel).read_bytes()[:65536]))
             continue
         text = (tree / rel).read_bytes()
         h.update(_front_matter(text))
@@ -199,7 +216,8 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         return False
     scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree, its mkdocs.yml and .json
     raw = out.with_name(f"{out.name}.raw")  # the rendered pages before their blocks went in
-    schools = split_schools(work / "docs", shards)[shard]
+    index = plan.get("docs") or docs_index(work / "docs")  # made once by site_project
+    schools = split_schools(index, shards)[shard]
     try:
         tree = shard_tree(work, shard, schools, scratch)
         spec = scratch.with_suffix(".json")  # the hook's SITE_SHARD: which pages are this shard's
@@ -208,7 +226,7 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         if cache is None:
             _mkdocs(work, spec, out, plan["epoch"], tree)
             return True
-        key, texts, urls = shard_key(work, tree, shard, schools, plan["epoch"])
+        key, texts, urls = shard_key(work, tree, shard, schools, plan["epoch"], index["titles"])
         return _build_cached(work, spec, out, Path(cache) / str(shard), plan["epoch"], tree, raw,
                              (key, texts, urls), f"{shard + 1} из {shards}")  # fmt: skip
     finally:
@@ -267,12 +285,23 @@ def _build_cached(work, spec, out, kept, epoch, tree, raw, keys, label) -> bool:
         None if state is None else sorted(p for p, h in texts.items() if state["pages"].get(p) != h)
     )
     hooks = _hooks()
+    moved = False
     if render == []:  # no page's text changed: the last output, with today's files and blocks
-        shutil.copytree(kept / "out", out, copy_function=link_or_copy)
         info = json.loads((kept / "pages.json").read_text(encoding="utf-8"))
+        raw.mkdir(parents=True)
+        # moved here whole, a rename each (not a folder and a link per file); the cache is whole
+        # again only when _keep puts them back, so a failure before that means a full build
+        try:
+            (kept / "out").rename(out)
+        except OSError:  # another file system
+            shutil.copytree(kept / "out", out, copy_function=link_or_copy)
+        try:
+            (kept / "raw").rename(raw / "raw")
+            moved = True
+        except OSError:
+            (raw / "raw").mkdir(parents=True)
         for src, dest in info["static"]:
             _replace(tree / src, out / dest)
-        (raw / "raw").mkdir(parents=True)
     else:
         _mkdocs(work, spec, out, epoch, tree, render, raw, kept.parent / JINJA_CACHE)
         info = json.loads((raw / "pages.json").read_text(encoding="utf-8"))
@@ -285,8 +314,9 @@ def _build_cached(work, spec, out, kept, epoch, tree, raw, keys, label) -> bool:
         _, blocks, tail = hooks.split_blocks((tree / src).read_text(encoding="utf-8-sig"))
         if render == []:  # mkdocs did not run, so its link check did not either
             bad += [f"{src}: {href}" for href in hooks.bad_links(url, tail, urls)]
-        _replace(kept / "raw" / dest, raw / "raw" / dest)
-        html = (kept / "raw" / dest).read_text(encoding="utf-8")
+        if not moved:
+            _replace(kept / "raw" / dest, raw / "raw" / dest)
+        html = (raw / "raw" / dest).read_text(encoding="utf-8")
         (out / dest).unlink(missing_ok=True)
         (out / dest).parent.mkdir(parents=True, exist_ok=True)
         (out / dest).write_text(html if blocks is None else hooks.inject(html, blocks), "utf-8")

@@ -115,7 +115,7 @@ def test_split_schools_balances_shard_0s_other_pages(tmp_path):
     """Hand-counted: 10 other pages cost 1.5 × 10 + 20 = 35 school pages, so of 165 schools in
     2 builds shard 0 takes (165 + 35) / 2 − 35 = 65; in 3 builds (200 / 3 − 35 = 31.7) 31, and
     the other two 67 each; in 6 builds shard 0 takes none (200 / 6 < 35)."""
-    from scripts.site.shards import split_schools
+    from scripts.site.shards import docs_index, split_schools
 
     docs = tmp_path / "docs"
     for i in range(9):
@@ -127,10 +127,12 @@ def test_split_schools_balances_shard_0s_other_pages(tmp_path):
         (docs / "a" / "oo" / f"{i:03}" / "index.md").write_text("x")
         (docs / "a" / "oo" / f"{i:03}" / "page.md").write_text("x")  # not another page
     schools = [f"a/oo/{i:03}" for i in range(165)]
-    assert split_schools(docs, 1) == [schools]
-    assert split_schools(docs, 2) == [schools[:65], schools[65:]]
-    assert [len(p) for p in split_schools(docs, 3)] == [31, 67, 67]
-    six = split_schools(docs, 6)
+    index = docs_index(docs)
+    assert (index["schools"], index["others"]) == (schools, 10)
+    assert split_schools(index, 1) == [schools]
+    assert split_schools(index, 2) == [schools[:65], schools[65:]]
+    assert [len(p) for p in split_schools(index, 3)] == [31, 67, 67]
+    six = split_schools(index, 6)
     assert six[0] == [] and [len(p) for p in six[1:]] == [33] * 5 and sum(six, []) == schools
 
 
@@ -259,10 +261,10 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     deferred blocks) change, its text does not. The second build runs no mkdocs for a shard whose
     pages' text is unchanged, only for the shard of the one page whose text changed, and the site
     equals a build without the cache, byte for byte (search index included)."""
-    from scripts.site.shards import build_shard, shard_key, shard_tree, split_schools
+    from scripts.site.shards import build_shard, docs_index, shard_key, shard_tree, split_schools
 
     work, cache, dirs = _built_with_cache(two_versions, tmp_path, 3)
-    for k, own in enumerate(split_schools(work / "docs", 3)):
+    for k, own in enumerate(split_schools(docs_index(work / "docs"), 3)):
         # the URLs the cache checks links against are those mkdocs knew
         tree = shard_tree(work, k, own, tmp_path / f"tree{k}")
         known = set(json.loads((cache / str(k) / "pages.json").read_text())["urls"])
@@ -285,6 +287,9 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
         assert '<p class="fix">Исправлено</p>' in html and "<!--@html" not in html
     assert "Текст изменён." in next(dirs[0].glob(f"*/mo/{mo.parent.name}/index.html")).read_text()
     _assert_same_as_without_cache(work, dirs, tmp_path)
+    # the kept output and pages were moved into the shard's build and back: the cache is whole
+    assert (cache / "1" / "out").is_dir() and (cache / "1" / "raw").is_dir()
+    assert build_shard(work, 1, 3, dirs[1], cache=cache) is False
     # a new file in a school's folder re-renders that school's shard (its page's key changed)
     extra = schools[-1].parent / "extra.json"
     extra.write_text("{}", encoding="utf-8")
@@ -299,6 +304,10 @@ def test_page_cache_puts_new_blocks_into_kept_pages(two_versions, tmp_path):
     _rewrite(schools[0], marker, marker + '<a href="../нет/">x</a>')
     with pytest.raises(StageError, match="нет/"):
         build_shard(work, 1, 3, dirs[1], cache=cache)
+    # the failed build had moved the kept output away: the next one renders the shard whole
+    _rewrite(schools[0], '<a href="../нет/">x</a>', "")
+    assert build_shard(work, 1, 3, dirs[1], cache=cache) is True
+    assert build_shard(work, 1, 3, dirs[1], cache=cache) is False
 
 
 def test_changes_page_and_diff_cli(two_versions, capsys):
@@ -787,3 +796,28 @@ def test_a_moved_threshold_is_not_a_groups_own_change():
         {"who": "ОО 010001", "name": "", "row": "", "column": "mean_score", "old": "11.0", "new": "11.5"},
     ]  # fmt: skip
     assert diff.own_changes(numbers) == "ОО 010001"
+
+
+def test_a_shards_key_follows_the_other_pages_titles_from_the_docs_index(two_versions, tmp_path):
+    """A shard k ≥ 1 no longer reads the other pages' front matter (their titles make its nav):
+    site_project's docs_index gives their digest. A municipality page's new body keeps it, a new
+    title changes it, and with it the key of every shard that shows the nav."""
+    from scripts.site.shards import docs_index, shard_key, shard_tree, split_schools
+
+    work, _cache, _dirs = _built_with_cache(two_versions, tmp_path, 3)
+    plan = json.loads((work / "plan.json").read_text())
+    index = docs_index(work / "docs")
+    assert plan["docs"] == index  # made by site_project (prepare)
+    own = split_schools(index, 3)[1]
+    tree = shard_tree(work, 1, own, tmp_path / "tree1")
+    key = shard_key(work, tree, 1, own, 0, index["titles"])[0]
+    mo = sorted((work / "docs").glob("*/mo/*/index.md"))[0]
+    _rewrite(mo, "\n## ", "\nТекст изменён.\n\n## ")
+    assert docs_index(work / "docs")["titles"] == index["titles"]
+    assert shard_key(work, tree, 1, own, 0, index["titles"])[0] == key
+    text = mo.read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: ")
+    mo.write_text(text.replace("title: ", "title: Новое ", 1), encoding="utf-8")
+    titles = docs_index(work / "docs")["titles"]
+    assert titles != index["titles"]
+    assert shard_key(work, tree, 1, own, 0, titles)[0] != key

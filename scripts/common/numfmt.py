@@ -42,3 +42,13 @@ def ru_date(value) -> str:
     if len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit():
         return f"{text[8:10]}.{text[5:7]}.{text[0:4]}"
     return text
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """1 строка, 3 строки, 5 строк (and 11, 12… строк)."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many

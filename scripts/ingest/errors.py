@@ -1,7 +1,9 @@
 """`ReadError`: a file that cannot be read (shared by the reader, the pre-flight and the pool);
-`plural`: a Russian noun agreeing with its number, for the messages."""
+`rows_cols` for the size messages."""
 
 from __future__ import annotations
+
+from scripts.common.numfmt import plural
 
 # SPEC §4 limits (config `limits:`), where the config does not set them. One place: the reader,
 # the ingest entries and the methodology page (rules/common.smk) use these.
@@ -18,16 +20,6 @@ class ReadError(Exception):
         self.message = message
         self.sheet = sheet
         self.cell = cell
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """1 строка, 3 строки, 5 строк (and 11, 12… строк)."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def rows_cols(rows: int, cols: int, joint: str = " и ") -> str:

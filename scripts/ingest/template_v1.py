@@ -26,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from scripts.ingest.errors import plural
+from scripts.common.numfmt import plural
 from scripts.ingest.read import Sheet, Workbook, col_letter
 from scripts.ingest.scores import level_of, mark_of
 from scripts.ingest.validate import Problem, problem

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from scripts.common import item_flags
 from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
-from scripts.common.numfmt import ru_date
+from scripts.common.numfmt import plural, ru_date
 from scripts.site import charts, downloads, suppress
 from scripts.site.escape import MdSafe, md_text, slug
 from scripts.site.load import Results, published_message
@@ -963,11 +963,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     put("objectivity/index.md", render("objectivity.md.j2", **common, th=site.th, rows=obj_rows))
     # the message names its sheet and cell («Результаты!H14: …»): no columns of their own (a
     # laptop screen showed file, school, sheet, cell and severity, and cut the message off)
-    val_rows = [
-        [md_text(v["file"]), site.school_link(v["school_code"], 1) if v["school_code"] in site.schools else md_text(v["school_code"]),
-         MdSafe(SEVERITY.get(v["severity"], "")), md_text(published_message(v, res.student_codes)), md_text(v["code"])]
-        for v in res["validation"]
-    ]  # fmt: skip
+    val_rows = validation_rows(site, res["validation"])
     sev = defaultdict(int)
     for v in res["validation"]:
         sev[v["severity"]] += 1
@@ -1118,6 +1114,55 @@ def published_report_forms(
         [s for p in picked for s in p[1]], [d for p in picked for d in p[2]],
         [r for p in picked for r in p[3]],
     )  # fmt: skip
+
+
+# A file's problems of one code beyond this many are one row (a file with «Итого» wrong on each
+# of its 44 rows filled the demo's page); every one stays in the validation download and in the
+# school's feedback workbook.
+SAME_PROBLEMS_SHOWN = 3
+SAME_PROBLEMS_GROUPED = 6  # from this many of one code in one file
+
+
+def validation_rows(site: Site, problems: list[dict]) -> list[list]:
+    """The validation page's rows, in validation.csv's order; of a file's problems with the same
+    code, when there are SAME_PROBLEMS_GROUPED or more, the first SAME_PROBLEMS_SHOWN and then
+    one row with how many more and where."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for v in problems:
+        groups[v["file"], v["code"]].append(v)
+    seen: Counter = Counter()
+    rows = []
+    for v in problems:
+        key = (v["file"], v["code"])
+        seen[key] += 1
+        if len(groups[key]) >= SAME_PROBLEMS_GROUPED and seen[key] > SAME_PROBLEMS_SHOWN:
+            if seen[key] == SAME_PROBLEMS_SHOWN + 1:
+                rest = groups[key][SAME_PROBLEMS_SHOWN:]
+                rows.append(_validation_row(site, v, _more_text(rest)))
+            continue
+        rows.append(_validation_row(site, v, published_message(v, site.res.student_codes)))
+    return rows
+
+
+def _validation_row(site: Site, v: dict, message: str) -> list:
+    school = v["school_code"]
+    return [md_text(v["file"]),
+            site.school_link(school, 1) if school in site.schools else md_text(school),
+            MdSafe(SEVERITY.get(v["severity"], "")), md_text(message), md_text(v["code"])]  # fmt: skip
+
+
+def _more_text(rest: list[dict]) -> str:
+    places = [f"{p['sheet']}!{p['cell']}" if p["sheet"] and p["cell"] else p["sheet"] or p["cell"]
+              for p in rest]  # fmt: skip
+    places = [p for p in places if p]
+    where = ""
+    if places:
+        shown = ", ".join(places[:10]) + (", …" if len(places) > 10 else "")
+        where = f": {shown}"
+    n = len(rest)
+    same = plural(n, "такое же замечание", "таких же замечания", "таких же замечаний")
+    return (f"… и ещё {n} {same}{where}. Все они — в выгрузке «validation» раздела «Данные» "
+            "и в файле обратной связи для школы")  # fmt: skip
 
 
 def _risk_text(value, short: bool) -> MdSafe:

@@ -1,6 +1,7 @@
 """Pages built from the fixture results: escaping, suppression, chart = table, downloads, determinism."""
 
 import csv
+import html
 import io
 import json
 import re
@@ -752,3 +753,36 @@ def test_every_summary_item_starts_its_own_line(built_pages):
         "    - **Где отстаём",
         "    - **Что делать",
     ]
+
+
+def test_many_problems_of_one_code_in_one_file_are_one_row(built_pages):
+    """A file with one problem (code_a) on 8 rows: the page shows 3 of them and «… и ещё 5 таких же
+    замечаний: Результаты!T6, …»; 5 of one code are all shown; another file and another code are
+    not folded in; the order is validation.csv's."""
+    from scripts.site.pages import validation_rows
+
+    _, site, _ = built_pages
+
+    def p(file, code, row, sheet="Результаты"):
+        return {"file": file, "school_code": "", "sheet": sheet, "cell": f"T{row}",
+                "severity": "warning", "code": code, "message": f"{sheet}!T{row}: строка {row}"}  # fmt: skip
+
+    problems = [p("a.xlsx", "code_a", r) for r in range(3, 11)]
+    problems.insert(2, p("a.xlsx", "code_b", 4))
+    problems += [p("b.xlsx", "code_a", r) for r in range(3, 8)]
+    rows = validation_rows(site, problems)
+    texts = [html.unescape(str(r[3])) for r in rows]
+    assert texts[:5] == [
+        "Результаты!T3: строка 3",
+        "Результаты!T4: строка 4",
+        "Результаты!T4: строка 4",
+        "Результаты!T5: строка 5",
+        "… и ещё 5 таких же замечаний: Результаты!T6, Результаты!T7, Результаты!T8, "
+        "Результаты!T9, Результаты!T10. Все они — в выгрузке «validation» раздела «Данные» "
+        "и в файле обратной связи для школы",
+    ]
+    assert [html.unescape(str(r[4])) for r in rows[:5]] == ["code_a"] * 2 + [
+        "code_b", "code_a", "code_a"]  # fmt: skip
+    assert len(rows) == 5 + 5  # b.xlsx: all five shown
+    one = validation_rows(site, [p("c.xlsx", "x", r) for r in range(1, 8)])
+    assert html.unescape(str(one[-1][3])).startswith("… и ещё 4 таких же замечания: ")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
+from pymdownx.slugs import slugify
 
 from scripts.common import item_flags
 from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
@@ -117,6 +118,15 @@ def link(text, target: str) -> Link:
     out = Link(f"[{label}]({target})")
     out.label, out.target = str(label), target
     return out
+
+
+_SLUG = slugify(case="lower")  # the heading ids of mkdocs.yml.j2's `toc: slugify`
+
+
+def contents(headings: list[str]) -> MdSafe:
+    """Links to a page's sections, for a page outside the nav (a school's): with
+    `toc.integrate` its contents would be in the nav's column, which it is not in."""
+    return MdSafe(" · ".join(f"[{md_text(h)}](#{_SLUG(h, '-')})" for h in headings))
 
 
 def table(head: list, rows: list[list], align: str = "") -> MdSafe:
@@ -222,6 +232,7 @@ def _env() -> jinja2.Environment:
     env.filters["date"] = ru_date
     env.globals["table"] = table
     env.globals["chart"] = chart
+    env.globals["contents"] = contents
     env.globals["plan_table"] = lambda plan: [
         [p["event"], p["responsible"], p["deadline"], p["status"]] for p in plan
     ]

@@ -4,6 +4,7 @@ byte-identical rebuild, changes page and `python -m scripts.site.diff`."""
 import errno
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -821,3 +822,20 @@ def test_a_shards_key_follows_the_other_pages_titles_from_the_docs_index(two_ver
     titles = docs_index(work / "docs")["titles"]
     assert titles != index["titles"]
     assert shard_key(work, tree, 1, own, 0, titles)[0] != key
+
+
+def test_a_school_page_links_each_of_its_sections(two_versions):
+    """School pages are outside the nav, so `toc.integrate` gives them no contents: «Разделы»
+    under the summary links every «##» section by the id mkdocs gives its heading (Cyrillic ids
+    from `toc: slugify`), and no link points at a missing id."""
+    _, site, _, out = two_versions
+    v = site / out[1][0]["version"]
+    pages = sorted(v.glob("*/oo/*/index.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        body = text.split('<div class="md-content"', 1)[1]
+        ids = set(re.findall(r'<h2 id="([^"]+)"', body))
+        targets = re.findall(r'<a href="#([^"]+)">', body.split("Разделы:", 1)[1].split("</p>")[0])
+        assert "уровни-достижения" in targets and "качество-данных" in targets
+        assert sorted(targets) == sorted(ids), page

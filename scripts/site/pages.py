@@ -1136,17 +1136,19 @@ SAME_PROBLEMS_GROUPED = 6  # from this many of one code in one file
 
 def validation_rows(site: Site, problems: list[dict]) -> list[list]:
     """The validation page's rows, in validation.csv's order; of a file's problems with the same
-    code, when there are SAME_PROBLEMS_GROUPED or more, the first SAME_PROBLEMS_SHOWN and then
-    one row with how many more and where."""
+    code (and school), when there are SAME_PROBLEMS_GROUPED or more, the first
+    SAME_PROBLEMS_SHOWN and then one row with how many more and where."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for v in problems:
-        groups[v["file"], v["code"]].append(v)
+        groups[v["file"], v["school_code"], v["code"]].append(v)
     seen: Counter = Counter()
     rows = []
     for v in problems:
-        key = (v["file"], v["code"])
+        key = (v["file"], v["school_code"], v["code"])
         seen[key] += 1
-        if len(groups[key]) >= SAME_PROBLEMS_GROUPED and seen[key] > SAME_PROBLEMS_SHOWN:
+        # a problem of no file (a school without one: `school_missing`) is never folded
+        folded = v["file"] and len(groups[key]) >= SAME_PROBLEMS_GROUPED
+        if folded and seen[key] > SAME_PROBLEMS_SHOWN:
             if seen[key] == SAME_PROBLEMS_SHOWN + 1:
                 rest = groups[key][SAME_PROBLEMS_SHOWN:]
                 rows.append(_validation_row(site, v, _more_text(rest)))

@@ -787,3 +787,7 @@ def test_many_problems_of_one_code_in_one_file_are_one_row(built_pages):
     assert len(rows) == 5 + 5  # b.xlsx: all five shown
     one = validation_rows(site, [p("c.xlsx", "x", r) for r in range(1, 8)])
     assert html.unescape(str(one[-1][3])).startswith("… и ещё 4 таких же замечания: ")
+    # schools without a file: one problem each, never folded (the list of missing schools)
+    missing = [{**p("", "school_missing", 0, sheet=""), "cell": "", "school_code": f"0{i}"}
+               for i in range(8)]  # fmt: skip
+    assert len(validation_rows(site, missing)) == 8

@@ -15,6 +15,7 @@ from scripts.common.config import (
     check_complete_defaults,
     error_text,
     load_assessment,
+    plan_date,
     thresholds,
     unchecked_results,
     validate,
@@ -134,6 +135,14 @@ SITE_SHARDS = max(
 def assessment_definition(wildcards):
     """The definition as validated above: jobs get it as a param (no YAML or schema in each)."""
     return DEFINITIONS[wildcards.assessment]
+
+
+# The build's date, once per run: a plan without `reference_date` is judged against it (SPEC §9)
+PLAN_DATES = {a: plan_date(d) for a, d in DEFINITIONS.items()}
+
+
+def assessment_plan_date(wildcards):
+    return PLAN_DATES[wildcards.assessment]
 
 
 def assessment_thresholds(wildcards):

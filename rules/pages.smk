@@ -35,6 +35,7 @@ rule pages:
         definition=assessment_definition,
         thresholds=assessment_thresholds,
         file_checks=FILE_CHECKS,
+        plan_date=assessment_plan_date,
         # the page templates compiled once per code version (scripts/site/jinja_cache.py)
         jinja_cache="build/jinja-cache",
         code_version=CODE_VERSION,

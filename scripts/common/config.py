@@ -334,3 +334,26 @@ def thresholds(defaults: dict, assessment: dict) -> dict:
 
 def task_ids(assessment: dict) -> list[str]:
     return [t["id"] for t in assessment["tasks"]]
+
+
+def build_date() -> dt.date:
+    """The date of this build: the day of SOURCE_DATE_EPOCH when it is set (reproducible builds),
+    else today (UTC)."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def plan_date(assessment: dict, today: dt.date | None = None) -> str:
+    """The date the monitoring plan is judged against (SPEC §9: the build's date): the
+    definition's `reference_date` when it fixes one, else the build's date — for an assessment
+    without a plan its `date` (nothing depends on it, so nothing re-runs from one day to the
+    next)."""
+    if assessment.get("reference_date"):
+        return str(assessment["reference_date"])
+    if not assessment.get("plan"):
+        return str(assessment["date"])
+    return (today or build_date()).isoformat()

@@ -254,6 +254,16 @@ def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool
         raise _fs_error(exc, site_dir) from None
 
 
+def _version_key(a: dict) -> str:
+    """What an assessment's pages are made of: its results (the manifest's version) and, for a
+    plan judged against the build's date (no `reference_date`), that date — a later day's build
+    is a new version when the plan's statuses may have changed."""
+    d = a["definition"]
+    if d.get("plan") and not d.get("reference_date") and a.get("plan_date"):
+        return f"{a['manifest']['version']}@{a['plan_date']}"
+    return a["manifest"]["version"]
+
+
 def prepare(
     assessments: list[dict],
     site_dir: Path,
@@ -267,7 +277,7 @@ def prepare(
     (docs_index, when the project is made)}."""
     site_dir, work = Path(site_dir), Path(work)
     code = code or versions.code_hash()
-    vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments}, code)
+    vid = versions.version_id({a["id"]: _version_key(a) for a in assessments}, code)
     plan = {"version": vid, "exists": (site_dir / vid).is_dir(), "previous": None,
             "epoch": source_date_epoch({a["id"]: a["definition"] for a in assessments})}  # fmt: skip
     if not plan["exists"]:

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from pymdownx.slugs import slugify
 
 from scripts.common import item_flags
+from scripts.common.config import plan_date as config_plan_date
 from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
 from scripts.common.numfmt import plural, ru_date
 from scripts.site import charts, downloads, suppress
@@ -258,6 +259,7 @@ class Site:
     def __init__(self, res: Results, assessment: dict, th: dict, file_checks: dict | None = None):
         self.res, self.a, self.th = res, assessment, th
         self.file_checks = file_checks  # limits of the files' checks, for the methodology page
+        self.plan_date: str | None = None  # the build's date (config.plan_date); None: today
         self.k = int(th["privacy"]["min_group_size"])
         self.schools = {r["school_code"]: r for r in res["schools"]}
         self.muns = {r["municipality_code"]: r for r in res["municipalities"]}
@@ -593,10 +595,12 @@ def _float(v):
 # --- page contexts --------------------------------------------------------------------------------
 
 
-def plan_rows(assessment: dict) -> tuple[str, list[dict]]:
-    """The monitoring plan against the assessment's reference_date (never the wall clock)."""
-    ref_text = str(assessment.get("reference_date") or assessment["date"])
-    ref = dt.date.fromisoformat(ref_text)
+def plan_rows(assessment: dict, plan_date: str | None = None) -> tuple[str, list[dict]]:
+    """The monitoring plan against the build's date (SPEC §9): `reference_date` when the
+    definition fixes it, else `plan_date` (the run's date, config.plan_date), else today."""
+    ref = dt.date.fromisoformat(
+        str(assessment.get("reference_date") or plan_date or config_plan_date(assessment))
+    )
     out = []
     for ev in assessment.get("plan") or []:
         deadline = dt.date.fromisoformat(str(ev["deadline"]))
@@ -990,8 +994,9 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                    num(x["rows_read"]), num(x["errors"]), num(x["warnings"])] for x in res["submissions"]],
         ),
     )  # fmt: skip
-    ref, plan = plan_rows(a)
-    put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan))
+    ref, plan = plan_rows(a, site.plan_date)
+    put("plan/index.md", render("plan.md.j2", **common, ref=ref, plan=plan,
+                                fixed=bool(a.get("reference_date"))))  # fmt: skip
     put(
         "methodology/index.md",
         render("methodology.md.j2", **common, th=site.th, rules=site.file_checks,

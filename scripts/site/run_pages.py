@@ -20,6 +20,9 @@ def main(smk) -> None:
         jinja_cache.install(ENV, smk.params.jinja_cache, smk.params.code_version)
     res = read_results(Path(smk.input.manifest).parent)
     site = Site(res, smk.params.definition, smk.params.thresholds, smk.params.get("file_checks"))
+    site.plan_date = smk.params.get(
+        "plan_date"
+    )  # the build's date, once per run (rules/common.smk)
     stats = build_pages(site, Path(smk.output[0]))
     log.info("Страницы %s: страниц %d, диаграмм %d, выгрузок %d — за %.1f с", smk.wildcards.assessment,
              stats.get("pages", 0), stats.get("charts", 0), stats.get("downloads", 0),

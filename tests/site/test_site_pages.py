@@ -791,3 +791,36 @@ def test_many_problems_of_one_code_in_one_file_are_one_row(built_pages):
     missing = [{**p("", "school_missing", 0, sheet=""), "cell": "", "school_code": f"0{i}"}
                for i in range(8)]  # fmt: skip
     assert len(validation_rows(site, missing)) == 8
+
+
+def test_plan_without_reference_date_is_judged_on_the_builds_date(assessment, monkeypatch):
+    """SPEC §9: done / due / overdue against the build's date. A definition without
+    `reference_date` is judged on the run's date (config.plan_date: SOURCE_DATE_EPOCH's day when
+    set, else today), not on the test's date; the page says which date it is; and the site's
+    version follows that date, so a later day's statuses are a new version."""
+    from scripts.common.config import plan_date
+    from scripts.site.build import _version_key
+    from scripts.site.pages import plan_rows
+
+    plan = [{"event": "e1", "responsible": "r", "deadline": "2021-05-15"},
+            {"event": "e2", "responsible": "r", "deadline": "2021-05-16", "done": True},
+            {"event": "e3", "responsible": "r", "deadline": "2031-01-10"}]  # fmt: skip
+    a = {k: v for k, v in assessment.items() if k != "reference_date"} | {"plan": plan}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1924992000")  # 2031-01-01 00:00 UTC
+    assert plan_date(a) == "2031-01-01"
+    ref, rows = plan_rows(a, plan_date(a))
+    assert ref == "01.01.2031"
+    assert [r["status"] for r in rows] == [
+        "просрочено",
+        "выполнено",
+        "предстоит (осталось дней: 9)",
+    ]
+    assert plan_rows(a)[0] == "01.01.2031"  # by hand, without the workflow: the same day
+    # a fixed reference_date wins; an assessment without a plan keeps its own date
+    assert plan_date({**a, "reference_date": "2021-05-15"}) == "2021-05-15"
+    assert plan_date({**a, "plan": []}) == str(a["date"])
+    key = {"manifest": {"version": "v1"}, "definition": a}
+    assert _version_key({**key, "plan_date": "2031-01-01"}) == "v1@2031-01-01"
+    assert _version_key({**key, "plan_date": "2031-01-02"}) == "v1@2031-01-02"
+    fixed = {**key, "definition": {**a, "reference_date": "2021-05-15"}, "plan_date": "2021-05-15"}
+    assert _version_key(fixed) == "v1"

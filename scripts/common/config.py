@@ -131,8 +131,18 @@ def _item(path, data) -> str:
             item = node[part]
             parent = path[i - 1] if i else ""
             name = ITEM_NAMES.get(parent, "элемент")
-            ident = item.get("id", item.get("code")) if isinstance(item, dict) else None
-            found = f" ({name} «{ident}»)" if ident not in (None, "") else f" ({name} № {part + 1})"
+            ident = None
+            if isinstance(item, dict):
+                ident = item.get("id", item.get("code", item.get("event")))
+            if isinstance(ident, str) and len(ident) > 40:
+                ident = ident[:39] + "…"
+            # by its id (a plan's event by its text); else its place, counted as the list is read
+            # (the key counts from 0: «plan.3» is the 4th)
+            found = (
+                f" ({name} «{ident}»)"
+                if ident not in (None, "")
+                else f" ({part + 1}-й {name} в списке)"
+            )
         if isinstance(node, dict | list):
             try:
                 node = node[part]
@@ -162,8 +172,11 @@ def _value(value) -> str:
     if value is None:
         return "«» (пусто)"
     text = value if isinstance(value, str) else repr(value)
+    spaced = isinstance(value, str) and text != text.strip()
     text = " ".join(text.split())
     text = text if len(text) <= 60 else text[:57] + "…"
+    if spaced:  # «18 » would read as «18»: say it
+        return f"«{text}» (с пробелом в начале или в конце)"
     return f"«{text}»" if isinstance(value, str) else text
 
 
@@ -173,9 +186,12 @@ def schema_message(err) -> str:
     rule, want, got = err.validator, err.validator_value, err.instance
     if rule == "type":
         kinds = [want] if isinstance(want, str) else list(want)
-        return f"значение {_value(got)} должно быть " + " или ".join(
+        text = f"значение {_value(got)} должно быть " + " или ".join(
             TYPE_NAMES.get(k, k) for k in kinds
         )
+        if "string" in kinds and isinstance(got, int | float) and not isinstance(got, bool):
+            text += ' — возьмите его в кавычки: без них YAML читает 5.10 как число 5.1, а "5.10" — как текст'
+        return text
     if rule == "required":
         missing = [k for k in want if isinstance(got, dict) and k not in got]
         return "нет обязательного ключа " + ", ".join(f"«{k}»" for k in missing or want)
@@ -291,12 +307,16 @@ def load_assessment(path: str | Path) -> dict:
     if dup:
         raise ConfigError(f"{path}: ключ «tasks»: задание «{dup[0]}» указано дважды")
     codes = [r["code"] for r in data["planned_results"]]
-    if len(set(codes)) != len(codes):
-        raise ConfigError(f"{path}: ключ «planned_results»: код результата указан дважды")
+    dup = sorted({c for c in codes if codes.count(c) > 1})
+    if dup:
+        raise ConfigError(
+            f"{path}: ключ «planned_results»: код результата «{dup[0]}» указан дважды"
+        )
     for i, task in enumerate(data["tasks"]):
         if task["result"] not in codes:
             raise ConfigError(
-                f"{path}: ключ «tasks.{i}.result»: нет планируемого результата «{task['result']}»"
+                f"{path}: ключ «tasks.{i}.result» (задание «{task['id']}»): нет планируемого "
+                f"результата «{task['result']}» в «planned_results»"
             )
     top = {
         lvl: sum(t["max"] for t in data["tasks"] if t["level"] == lvl)

@@ -324,3 +324,36 @@ def test_a_config_yaml_with_two_bad_thresholds_names_both(tmp_path):
         load_defaults(path)
     keys = [re.search(r"ключ «([^»]+)»", line).group(1) for line in str(info.value).splitlines()]
     assert keys == ["risk.municipality.below_basic_pct", "risk.school.below_basic_pct"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # 5.10 unquoted is the number 5.1 to YAML: say so, and how to write it
+        (lambda d: d["tasks"][0].update(id=5.1), 'возьмите его в кавычки: без них YAML читает 5.10'),
+        # a trailing space would be invisible in «18 »
+        (lambda d: d["tasks"][0].update(id="18 "), "«18» (с пробелом в начале или в конце)"),
+        # which code is twice
+        (lambda d: d["planned_results"].append(dict(d["planned_results"][0])),
+         "ключ «planned_results»: код результата «{code}» указан дважды"),
+        # the task whose result is unknown, by its id
+        (lambda d: d["tasks"][1].update(result="9.9"),
+         "ключ «tasks.1.result» (задание «{task1}»): нет планируемого результата «9.9»"),
+        # SPEC §3.1: marks give the lowest total of 3, 4 and 5
+        (lambda d: d["marks"].pop("5"), "ключ «marks»: нет обязательного ключа «5»"),
+        # a plan's event by its text, not by a 0-based index against a 1-based number
+        (lambda d: d["plan"][3].update(deadline="когда-нибудь"), "ключ «plan.3.deadline» (мероприятие «"),
+    ],
+)  # fmt: skip
+def test_definition_messages_name_the_culprit(tmp_path, change, expected):
+    """A second-assessment audit: each of these named the wrong thing or nothing exact."""
+    from scripts.common.config import error_text
+
+    demo = yaml.safe_load(DEMO.read_text())
+    expected = expected.format(
+        code=demo["planned_results"][0]["code"], task1=demo["tasks"][1]["id"]
+    )
+    path = write_variant(tmp_path, change)
+    with pytest.raises(ConfigError) as info:
+        load_assessment(path)
+    assert expected in error_text(info.value), error_text(info.value)

@@ -604,6 +604,25 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     # a row filled only in an extra column is a data row when that column holds text (a name,
     # «перевёлся»: nothing is lost), not when it holds numbers — a school's helper column
     # (=СУММ(…), a running count) fills every unused template row with them
+    other_work = any(p.code == "template_wrong" for p in out.problems) and (
+        None in task_cols or extra
+    )
+    if other_work:
+        # another assessment's workbook: its cells checked against this one's tasks and maxima
+        # would be hundreds of wrong messages (an audit: 250) burying the one that matters
+        width = max((len(r) for r in sheet.rows), default=0)
+        out.rows_read += sum(
+            not _row_is_empty(cells + [""] * (width - len(cells)), data_cols, extra)
+            for cells in sheet.rows[hi + 1 :]
+        )  # counted as _parse_rows counts them: every row is accounted for (SPEC §4)
+        add(
+            str(hrow),
+            "rows_not_checked",
+            "баллы в строках не проверялись: книга заполнена по шаблону другой работы, и её "
+            "столбцы заданий не совпадают с заданиями этой работы",
+            f"Перенесите результаты в шаблон «{definition['template']}», присланный ЦОКО",
+        )
+        return
     _parse_rows(sheet, hi, columns, task_cols, (data_cols, extra), definition, out, add)
 
 

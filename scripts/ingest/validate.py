@@ -37,6 +37,7 @@ CATALOGUE: dict[str, str] = {
     "label_missing": ERROR,
     "label_empty": ERROR,
     "template_wrong": ERROR,
+    "rows_not_checked": INFO,
     "school_unknown": ERROR,
     "code_padded": WARNING,
     "school_name_mismatch": WARNING,

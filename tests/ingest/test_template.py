@@ -363,3 +363,28 @@ def test_surnames_typed_as_codes_are_a_warning_without_the_names(tmp_path, demo,
         "строк: 2, первая — 4" in message and "Иванов" not in message and "Петрова" not in message
     )
     assert res.status == "accepted"
+
+
+def test_another_assessments_workbook_is_not_checked_cell_by_cell(tmp_path, demo, other, registry):
+    """A school sends the workbook of another assessment (its template, its task columns): the
+    errors are the template, the missing and extra columns and one `rows_not_checked` — not a
+    points error per cell judged by this assessment's maxima (an audit: 250 of them); its rows
+    are still counted. With this assessment's columns under a wrong template id, every cell is
+    checked as before."""
+    rows = [[i + 1, f"s{i + 1}", "5А", 1, None, 3, 1, 4, 2] for i in range(4)]  # other's maxima
+    rows.append([5, "s5", "5А", 1, "да", None, None, None, None])
+    res = ingest(school_book(tmp_path / "o.xlsx", other, rows), demo, registry)
+    codes = {p.code for p in res.problems}
+    assert {"template_wrong", "rows_not_checked", "column_missing"} <= codes
+    assert not {c for c in codes if c.startswith(("points_", "class_", "absent_"))}, codes
+    assert res.status == "rejected" and res.rows_read == 5
+    (note,) = [p for p in res.problems if p.code == "rows_not_checked"]
+    assert (note.sheet, note.cell, note.severity) == ("Результаты", "3", "info")
+    # this assessment's columns, an old template id: the cells are checked (one over-max point)
+    bad = ok_rows(demo, 2) + [demo_row(3, "s3", points=[9] + [0] * 13, definition=demo)]
+    path = tmp_path / "d.xlsx"
+    xlsxwriter_book(path, {"Титул": title_grid("0101", "math4-2020-v1"),
+                           "Результаты": [["Результаты"], [], demo_header(demo), *bad]})  # fmt: skip
+    codes = {p.code for p in ingest(path, demo, registry).problems}
+    assert "template_wrong" in codes and "points_over_max" in codes
+    assert "rows_not_checked" not in codes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import os
 from collections.abc import Hashable
 from pathlib import Path
 
@@ -359,8 +360,6 @@ def task_ids(assessment: dict) -> list[str]:
 def build_date() -> dt.date:
     """The date of this build: the day of SOURCE_DATE_EPOCH when it is set (reproducible builds),
     else today (UTC)."""
-    import os
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()

@@ -610,11 +610,8 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     if other_work:
         # another assessment's workbook: its cells checked against this one's tasks and maxima
         # would be hundreds of wrong messages (an audit: 250) burying the one that matters
-        width = max((len(r) for r in sheet.rows), default=0)
-        out.rows_read += sum(
-            not _row_is_empty(cells + [""] * (width - len(cells)), data_cols, extra)
-            for cells in sheet.rows[hi + 1 :]
-        )  # counted as _parse_rows counts them: every row is accounted for (SPEC §4)
+        # counted as _parse_rows counts them: every row is accounted for (SPEC §4)
+        out.rows_read += sum(1 for _ in _data_rows(sheet, hi, data_cols, extra))
         add(
             str(hrow),
             "rows_not_checked",
@@ -624,6 +621,18 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
         )
         return
     _parse_rows(sheet, hi, columns, task_cols, (data_cols, extra), definition, out, add)
+
+
+def _data_rows(sheet: Sheet, hi: int, data_cols, text_cols):
+    """(Excel row, cells padded to the sheet's width) of every data row below the header: not
+    empty, and not only №/Итого/Отметка filled (an unused template row)."""
+    width = max([len(r) for r in sheet.rows] + [0])
+    for i in range(hi + 1, len(sheet.rows)):
+        cells = sheet.rows[i]
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        if not _row_is_empty(cells, data_cols, text_cols):
+            yield sheet.first_row + i, cells
 
 
 def _unheaded_columns(sheet: Sheet, hi: int) -> dict[int, list[int]]:
@@ -676,7 +685,6 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
     variants = list(definition["variants"])
     marks = definition.get("marks") or None
     first_col = sheet.first_col
-    width = max([len(r) for r in sheet.rows] + [0])
     c_code = columns.get("student_code")
     c_class = columns.get("class")
     c_variant = columns.get("variant")
@@ -709,13 +717,7 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
             letters[j] = col_letter(first_col + j)
         return f"{letters[j]}{row}"
 
-    for i in range(hi + 1, len(sheet.rows)):
-        cells = sheet.rows[i]
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        if _row_is_empty(cells, data_cols, text_cols):
-            continue  # empty, or only №/Итого/Отметка filled (an unused template row)
-        row = sheet.first_row + i
+    for row, cells in _data_rows(sheet, hi, data_cols, text_cols):
         out.rows_read += 1
         bad = False
 

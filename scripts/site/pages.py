@@ -596,11 +596,10 @@ def _float(v):
 
 
 def plan_rows(assessment: dict, plan_date: str | None = None) -> tuple[str, list[dict]]:
-    """The monitoring plan against the build's date (SPEC §9): `reference_date` when the
-    definition fixes it, else `plan_date` (the run's date, config.plan_date), else today."""
-    ref = dt.date.fromisoformat(
-        str(assessment.get("reference_date") or plan_date or config_plan_date(assessment))
-    )
+    """The monitoring plan against the build's date (SPEC §9): `plan_date`, the workflow's
+    config.plan_date of the run (`reference_date` when the definition fixes one); by hand, that
+    function's answer for today."""
+    ref = dt.date.fromisoformat(plan_date or config_plan_date(assessment))
     out = []
     for ev in assessment.get("plan") or []:
         deadline = dt.date.fromisoformat(str(ev["deadline"]))

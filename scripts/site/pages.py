@@ -278,6 +278,11 @@ class Site:
         for r in res["schools"]:
             self.schools_by_mun[r["municipality_code"]].append(r)
         self._hiding: set[str] | None = None  # hides_a_school_of
+        bounds = _risk_bounds(res, th)
+        # A classification that alone fixes a level count («not in the zone» with 4 participants:
+        # nobody below basic) cannot be protected by hiding neighbours (an audit saw that hide
+        # every municipality): it bounds nothing in the plan and is withheld where its group is hidden.
+        pinned = {key for key, b in bounds.items() if any(lo == hi for lo, hi in b.values())}
         self.sup = suppress.plan(
             self.k,
             _int(self.region.get("participants")),
@@ -285,8 +290,29 @@ class Site:
             {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
             levels=_additive_figures(res, assessment),
-            bounds=_risk_bounds(res, th),
+            bounds={key: b for key, b in bounds.items() if key not in pinned},
         )
+        self._withhold_risk({key for key in pinned if self._hidden(*key)})
+
+    def _hidden(self, scope: str, code: str) -> bool:
+        if scope == "municipality":
+            return self.sup.municipality(code) is not None
+        return self.sup.school(code) is not None
+
+    def _withhold_risk(self, groups: set[tuple[str, str]]) -> None:
+        """Publish no risk classification of these hidden groups: the row's `risk` and
+        `risk_reasons` empty and `risk_withheld` set (pages say why), their risk reasons and the
+        recommendations chosen by them dropped — everywhere the site and its downloads read them."""
+        for scope, code in groups:
+            row = (self.muns if scope == "municipality" else self.schools)[code]
+            row.update(risk="", risk_reasons="", risk_withheld="1")
+        for name in ("reasons", "recommendations"):
+            rows = self.res.tables.get(name, [])
+            rows[:] = [
+                r for r in rows if r.get("kind") != "risk" or (r["scope"], r["code"]) not in groups
+            ]
+        self.reasons = self.res.by("reasons", "scope", "code")
+        self.recs = self.res.by("recommendations", "scope", "code")
 
     # paths: every page is <folder>/index.md; links are relative .md paths that mkdocs checks
     def school_link(self, code: str, depth: int) -> MdSafe:
@@ -666,7 +692,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             site.level_row(site.mun_link(code, 0), m, hidden)
             + [
                 HIDDEN if hidden else num(m.get("participation_pct")),
-                _risk_text(m.get("risk"), short=True),
+                _risk_text(m, short=True),
             ]  # fmt: skip
         )
         if not hidden:
@@ -721,7 +747,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 row[2:] = [MdSafe("—")] * 4
             school_rows.append(
                 [MdSafe(STATUS_SHORT.get(s["status"], s["status"]))] + row + [
-                    _risk_text(s.get("risk"), short=True), _flags_text(s.get("objectivity_flags"))]
+                    _risk_text(s, short=True), _flags_text(s.get("objectivity_flags"))]
             )  # fmt: skip
             if has and not sh:
                 # the chart's bars are grouped by label: a name two schools share gets the codes
@@ -763,6 +789,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 if t_values
                 else None,
                 risk_reasons=site.reason_rows("municipality", code, "risk", hidden),
+                risk_withheld=_risk_text(m, short=False, whose="Муниципалитет"),
                 risk_list=risk_list,
                 deficits=site.deficit_groups("municipality", code, hidden),
                 # schools with results that are hidden: their deficits are not counted
@@ -885,7 +912,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 if d_values
                 else None,
                 basic_min=a["levels"]["basic_min"],
-                risk=_risk_text(s.get("risk"), short=False),
+                risk=_risk_text(s, short=False),
                 risk_reasons=site.reason_rows("school", code, "risk", hidden),
                 obj_reasons=site.reason_rows("school", code, "objectivity", hidden),
                 # a hidden school's deficits would bound its completion (< 57 %, 15 pp below the
@@ -1182,7 +1209,23 @@ def _more_text(rest: list[dict]) -> str:
             "и в файле обратной связи для школы")  # fmt: skip
 
 
-def _risk_text(value, short: bool) -> MdSafe:
+# A hidden group's classification that alone would fix a level count (Site._withhold_risk)
+RISK_WITHHELD = {
+    "Школа": "Отнесение школы к зоне риска",
+    "Муниципалитет": "Отнесение муниципалитета к зоне риска",
+}
+RISK_WITHHELD_WHY = ("участников так мало, что по нему можно было бы узнать, сколько из них ниже "
+                     "базового уровня")  # fmt: skip
+
+
+def _risk_text(row: dict, short: bool, whose: str = "Школа") -> MdSafe:
+    value = row.get("risk")
+    if row.get("risk_withheld"):  # Site._withhold_risk
+        return MdSafe(
+            "не публикуется"
+            if short
+            else f"{RISK_WITHHELD[whose]} не публикуется: {RISK_WITHHELD_WHY}"
+        )
     if value == "1":
         return MdSafe("в зоне риска" if short else "Школа в зоне риска")
     if value == "0":

@@ -183,7 +183,10 @@ def analysis_text(mo: dict, region: dict, thr: dict) -> str:
         f"(регион: {num(region.get('basic_tasks_pct'))} %); повышенного: "
         f"{num(mo.get('advanced_tasks_pct'))} % (регион: {num(region.get('advanced_tasks_pct'))} %).",
     ]
-    if mo.get("risk") in (None, ""):
+    if mo.get("risk_withheld"):  # the site's form of a tiny hidden municipality (pages.Site)
+        lines.append("Отнесение муниципалитета к зоне риска не публикуется: участников так мало, что "
+                     "по нему можно было бы узнать их результаты.")  # fmt: skip
+    elif mo.get("risk") in (None, ""):
         lines.append("Муниципалитет не классифицирован (нет участников).")
     elif truthy(mo.get("risk")):
         lines.append("Муниципалитет в зоне риска: " + municipality_reasons(mo, thr) + ".")
@@ -197,16 +200,19 @@ def unassessed_text(schools: list[dict], thr: dict) -> str:
     """The schools the risk zone says nothing about, by why: so that «no school in the zone» is
     not read as «every school assessed»."""
     fewer = f"менее {thr.get('risk', {}).get('min_participants', 5)} участников"
-    groups = {"rejected": [], "missing": [], "too_few": []}
+    groups = {"rejected": [], "missing": [], "too_few": [], "withheld": []}
     for s in schools:
         if s.get("status") in ("rejected", "missing"):
             groups[s["status"]].append(s)
+        elif s.get("risk_withheld"):  # the site's form: a hidden school's classification withheld
+            groups["withheld"].append(s)
         elif s.get("risk") in (None, ""):
             groups["too_few"].append(s)
     parts = [
         f"{what} — " + ", ".join(f"{s['school_code']} {s.get('school_name', '')}" for s in group)
         for what, group in (("файл отклонён", groups["rejected"]), ("нет файла", groups["missing"]),
-                            (fewer, groups["too_few"]))
+                            (fewer, groups["too_few"]),
+                            ("отнесение к зоне риска не публикуется (малая группа)", groups["withheld"]))
         if group
     ]  # fmt: skip
     return "Не оценены: " + "; ".join(parts) + "." if parts else ""

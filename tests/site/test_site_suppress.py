@@ -226,3 +226,43 @@ def test_risk_classification_bounds_compare_unrounded_shares():
         ("school", "c"): {0: (0, 2)}, ("school", "d"): {0: (0, 1)},
         ("municipality", "01"): {0: (0, 1)},
     }  # fmt: skip
+
+
+def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_path):
+    """The audit's case: a municipality whose only participants are one school's 4 pupils is
+    hidden; «not in the zone» (below basic < 20 % of 4) says that none of them is below basic — a
+    level count fixed by its own classification, which hiding neighbours cannot open up. The plan
+    hid every municipality one after another; now that classification is withheld instead. Real
+    figures (the analysis of tests/analyse), not random ones: M3 = one school of 4 basic pupils."""
+    from scripts.site import downloads
+    from scripts.site.load import Results
+    from scripts.site.pages import Site, build_pages
+    from tests.analyse import analyse_helpers as h
+
+    other = (0, 1, 1, 1)  # basic: no task is solved by everybody (the region would say so)
+    st = h.students(
+        h.school("A", [h.BASIC] * 12 + [h.ABOVE] * 6 + [h.BELOW] * 2 + [other]),
+        h.school("B", [h.BASIC] * 9 + [h.ABOVE] * 3 + [h.BELOW] * 3 + [other] * 2),
+        h.school("C", [h.BASIC] * 15 + [h.ABOVE] * 8 + [h.BELOW] * 2 + [other]),
+        h.school("D", [h.BASIC] * 7 + [h.ABOVE] * 3 + [h.BELOW] * 2 + [other]),
+        h.school("E", [h.BASIC] * 4),
+    )
+    ss = h.status(("M1", "A", "accepted"), ("M1", "B", "accepted"), ("M2", "C", "accepted"),
+                  ("M2", "D", "accepted"), ("M3", "E", "accepted"))  # fmt: skip
+    tables = h.run(st, ss)
+    res = Results(root=tmp_path, manifest={"counts": {}, "inputs": []},
+                  tables={n: t.fillna("").astype(str).to_dict("records") for n, t in tables.items()},
+                  columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
+    m3 = next(m for m in res["municipalities"] if m["municipality_code"] == "M3")
+    assert (m3["participants"], m3["risk"], m3["risk_reasons"]) == ("4", "0", "")
+    site = Site(res, h.definition(), h.thresholds())
+    # M3 (4 pupils) and the smallest other municipality (M1: 38; M2 39) — nothing more
+    assert site.sup.municipalities == {"M3": PRIMARY, "M1": SECONDARY}
+    published = {r["municipality_code"]: r for r in downloads.tables(site)["municipalities"][1]}
+    assert (published["M3"]["risk"], published["M3"]["risk_reasons"]) == ("", "")
+    assert published["M1"]["risk"] == "0"  # a secondary one's classification fixes nothing
+    out = tmp_path / "docs"
+    build_pages(site, out)
+    page = (out / "mo/M3/index.md").read_text(encoding="utf-8")
+    assert "Отнесение муниципалитета к зоне риска не публикуется" in page
+    assert "Муниципалитет не в зоне риска" not in page

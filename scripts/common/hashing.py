@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from scripts.common import lockfile
@@ -22,10 +25,15 @@ OUTPUT_LIBRARIES = (
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:
-    """(hex digest, size in bytes) of a file, read in blocks."""
+    """(hex digest, size in bytes) of a file, read in blocks. Anything but a regular file (a named
+    pipe called `x.xlsx` would block the read forever) is an OSError, as an unreadable file is."""
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a pipe must not wait for a writer
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    with os.fdopen(fd, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
             size += len(block)

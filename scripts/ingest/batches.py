@@ -59,7 +59,8 @@ def fingerprint(raw_dir: str | Path, files: list[str]) -> str:
             st = os.stat(os.path.join(base, rel))
         except OSError:  # a link to nothing, or no permission: the batch reports the file
             st = os.lstat(os.path.join(base, rel))
-        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        # surrogateescape: a name whose bytes are not UTF-8 (pipeline.display_name)
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

@@ -7,6 +7,7 @@ Written with xlsxwriter with a fixed creation date, so identical problems give i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 
@@ -51,12 +52,26 @@ def feedback_names(files: dict[str, str]) -> dict[str, str]:
         name = wanted[file]
         if len(taken[name.casefold()]) > 1:
             name = f"{name}__{_path_name(file)}"
-            base, n = name, 2
-            while name.casefold() in used:
-                name, n = f"{base}_{n}", n + 1
+        name = base = _fit(name)
+        n = 2
+        while name.casefold() in used:
+            name, n = f"{base}_{n}", n + 1
         used.add(name.casefold())
         result[file] = name
     return result
+
+
+NAME_BYTES = 200  # of a feedback file's name before «.xlsx»: file systems allow 255 bytes
+
+
+def _fit(name: str) -> str:
+    """`name` cut to NAME_BYTES of UTF-8 (a Cyrillic letter is two), the cut marked by 8 hex
+    digits of the whole name's sha256 — two long names that share their start stay two."""
+    if len(name.encode("utf-8")) <= NAME_BYTES:
+        return name
+    tail = "_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    cut = name.encode("utf-8")[: NAME_BYTES - len(tail)].decode("utf-8", "ignore").rstrip(" ._")
+    return cut + tail
 
 
 def feedback_bytes(file: str, school_code: str, school_name: str, problems: list[Problem]) -> bytes:

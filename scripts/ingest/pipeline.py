@@ -7,8 +7,10 @@ rows of students.csv, submissions.csv, school_status.csv and validation.csv.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -152,7 +154,14 @@ def process_file(
     path: str | Path, file: str, definition: dict, registry: dict, limits: dict
 ) -> FileResult:
     """Read one file from disk; an oversized file is hashed but not read into memory."""
-    path = Path(path)
+    res = _process_file(Path(path), file, definition, registry, limits)
+    res.problems[:0] = name_warning(path, file)
+    return res
+
+
+def _process_file(
+    path: Path, file: str, definition: dict, registry: dict, limits: dict
+) -> FileResult:
     if classify(file) == "ignored":  # by its name, even a dead link: listed, hashed, not parsed
         res = process_bytes(b"", file, definition, registry, limits)
         try:
@@ -162,7 +171,10 @@ def process_file(
         return res
     max_bytes = float(limits.get("max_file_mib", 20)) * 1024 * 1024
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")  # a pipe's read would never end
+        size = st.st_size
         if size > max_bytes and classify(file) == "workbook":
             digest, size = accounting.sha256_file(path)
             res = FileResult(file, digest, size)
@@ -200,6 +212,8 @@ def _os_error(exc: OSError) -> str:
         return "нет прав на чтение файла"
     if isinstance(exc, IsADirectoryError):
         return "это папка, а не файл"
+    if exc.errno == errno.EINVAL:
+        return "это не обычный файл, а особый объект системы (канал, устройство)"
     return f"ошибка чтения с диска (код {exc.errno})"
 
 
@@ -374,5 +388,30 @@ def list_submissions(raw_dir: str | Path, files: list[str] | None = None) -> lis
     out = []
     for f in files:
         rel = os.path.relpath(f, raw_dir).replace(os.sep, "/")
-        out.append((f, rel))
+        out.append((f, display_name(rel)))
     return sorted(out, key=lambda x: x[1])
+
+
+def display_name(rel: str) -> str:
+    """A path as the reports write it. A name whose bytes are not UTF-8 (Python holds them as
+    surrogates, which no CSV or JSON can take) is decoded as code page 866 — what a zip made by
+    Windows' «Send to compressed folder» in Russian keeps them in; each byte one letter, so two
+    such files never get one name. The file is read by its real path; `file_name_encoding` says so."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("cp866")
+
+
+def name_warning(path: str | Path, file: str) -> list[Problem]:
+    """`file_name_encoding` when the name on disk is not UTF-8 (see display_name)."""
+    try:
+        os.fspath(path).encode("utf-8")
+        return []
+    except UnicodeEncodeError:
+        pass
+    return [problem(file, "", "", "", "file_name_encoding",
+                    "имя файла записано не в кодировке UTF-8 (так бывает с архивами, сделанными в "
+                    "Windows); файл прочитан, а его имя показано так, как его удалось прочесть",
+                    "Переименуйте файл в папке (или распакуйте архив заново с кодировкой имён CP866)")]  # fmt: skip

@@ -17,6 +17,7 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 CATALOGUE: dict[str, str] = {
     # the file as a whole
     "file_ignored": INFO,
+    "file_name_encoding": WARNING,
     "file_unsupported": ERROR,
     "file_unreadable": ERROR,
     "file_too_large": ERROR,

@@ -314,3 +314,52 @@ def test_linked_folders_are_read_and_dead_links_reported(tmp_path, demo):
     message = results[1].problems[0].message
     assert results[1].problems[0].code == "file_unreadable"
     assert "ярлык или ссылка" in message and "No such file" not in message
+
+
+def test_a_name_not_in_utf8_a_named_pipe_and_long_duplicate_names_do_not_stop_the_run(
+    tmp_path, demo
+):
+    """Found by an audit, each stopped or hung the whole run: a workbook whose name is in code page
+    866 (a zip made by Windows, unpacked elsewhere: «Пример» as bytes 8F E0 A8 AC A5 E0) is read
+    and reported under that name decoded, with a warning; a named pipe called `.xlsx` (its read
+    would never end) is rejected as unreadable; two copies of one school's workbook deep in
+    folders of long Cyrillic names get two feedback files (the name cut to fit, not `File name too
+    long`)."""
+    import os
+
+    from scripts.ingest import batches
+
+    raw = tmp_path / "raw" / "math4-2021"
+    sub = raw / "submissions"
+    deep = sub / ("Муниципальное бюджетное общеобразовательное учреждение Средняя школа номер 1 "
+                  "имени Героя Советского Союза И. И. Иванова")  # fmt: skip
+    (deep / "повторно").mkdir(parents=True)
+    (raw / "registry.csv").write_bytes(REGISTRY.encode("cp1251"))
+    rows = [demo_row(1, "s1", definition=demo), demo_row(2, "s2", definition=demo)]
+    school_book(sub / "x.xlsx", demo, rows, code="0102")
+    os.rename(sub / "x.xlsx", os.fsencode(sub) + b"/\x8f\xe0\xa8\xac\xa5\xe0_0102.xlsx")
+    os.mkfifo(sub / "pipe.xlsx")
+    long_name = "Результаты мониторинга 4 класс математика.xlsx"
+    school_book(deep / long_name, demo, rows, code="0101")
+    school_book(deep / "повторно" / long_name, demo, rows, code="0101")
+    files = [os.path.join(raw, f) for f in batches.submission_files(raw)]
+    batches.fingerprint(raw, batches.submission_files(raw))  # the workflow's start
+    out = {
+        k: str(tmp_path / f"{k}.csv")
+        for k in ("students", "school_status", "submissions", "validation")
+    }
+    out |= {"manifest": str(tmp_path / "manifest.json"), "feedback": str(tmp_path / "feedback")}
+    manifest = run_ingest(definition_path=str(DEMO), registry_path=str(raw / "registry.csv"),
+                          submission_paths=files, config_paths=[str(ROOT / "config" / "config.yaml")],
+                          out=out, limits=LIMITS, tolerance_pct=10, code_sha="0" * 64)  # fmt: skip
+    status = {r["file"]: r["status"] for r in read(out["submissions"])}
+    assert status["submissions/Пример_0102.xlsx"] == "accepted"
+    assert status["submissions/pipe.xlsx"] == "rejected"
+    assert [s for f, s in status.items() if f.endswith(long_name)] == ["rejected", "rejected"]
+    codes = {(r["file"], r["code"]) for r in read(out["validation"])}
+    assert ("submissions/Пример_0102.xlsx", "file_name_encoding") in codes
+    assert ("submissions/pipe.xlsx", "file_unreadable") in codes
+    feedback = sorted(p.name for p in Path(out["feedback"]).iterdir())
+    assert len([n for n in feedback if n.startswith("0101__")]) == 2
+    assert all(len(n.encode()) <= 255 for n in feedback)
+    assert manifest["counts"]["rows_present"] == 2  # the one accepted workbook's two pupils

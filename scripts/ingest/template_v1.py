@@ -519,6 +519,7 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     personal: list[int] = []
     ignored: list[int] = []  # duplicate columns: not read, but their rows are data rows
     extra: list[int] = []  # extra columns, headed or not: their text makes a data row
+    unknown_tasks: list[int] = []  # extra columns headed like a task («15», «5.3»): another work's
     first_col = sheet.first_col
     for j, cell in enumerate(sheet.rows[hi]):
         if is_empty(cell):
@@ -554,6 +555,8 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
                 how = "Удалите столбец, если он не нужен; заголовки заданий — как в шаблоне"
             add(addr, "column_extra", what, how)
             extra.append(j)
+            if _TASK_LIKE.fullmatch(key) or isinstance(cell, dt.datetime | dt.date):
+                unknown_tasks.append(j)
             continue
         if role in columns:
             if role not in ("number", "total", "mark"):
@@ -605,8 +608,8 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
     # «перевёлся»: nothing is lost), not when it holds numbers — a school's helper column
     # (=СУММ(…), a running count) fills every unused template row with them
     other_work = any(p.code == "template_wrong" for p in out.problems) and (
-        None in task_cols or extra
-    )
+        None in task_cols or unknown_tasks
+    )  # not for a «Примечание» column: the tasks are this work's, every cell is checked
     if other_work:
         # another assessment's workbook: its cells checked against this one's tasks and maxima
         # would be hundreds of wrong messages (an audit: 250) burying the one that matters
@@ -621,6 +624,9 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
         )
         return
     _parse_rows(sheet, hi, columns, task_cols, (data_cols, extra), definition, out, add)
+
+
+_TASK_LIKE = re.compile(r"\d+([.,]\d+)*[а-яa-z]?")  # a task's header: «15», «5.3», «6а»
 
 
 def _data_rows(sheet: Sheet, hi: int, data_cols, text_cols):

@@ -388,3 +388,13 @@ def test_another_assessments_workbook_is_not_checked_cell_by_cell(tmp_path, demo
     codes = {p.code for p in ingest(path, demo, registry).problems}
     assert "template_wrong" in codes and "points_over_max" in codes
     assert "rows_not_checked" not in codes
+    # … also with a note column beside them (an audit: «Примечание» made it «another work», and
+    # every cell error went unreported); a column headed like a task («15») does make it one
+    for head, checked in (("Примечание", True), ("15", False)):
+        xlsxwriter_book(path, {"Титул": title_grid("0101", "math4-2020-v1"), "Результаты": [
+            ["Результаты"], [], demo_header(demo) + [head], *bad]})  # fmt: skip
+        codes = {p.code for p in ingest(path, demo, registry).problems}
+        assert ("points_over_max" in codes) is checked and (
+            "rows_not_checked" in codes
+        ) is not checked
+        assert "column_extra" in codes

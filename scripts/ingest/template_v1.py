@@ -972,7 +972,9 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
     for name in workbook.sheet_names:
         sheet = workbook.sheets.get(name)
         if sheet is not None and sheet is not title and sheet is not results:
-            _results_elsewhere(sheet, file, out, {header_key(t["id"]) for t in definition["tasks"]})
+            task_ids = {header_key(t["id"]) for t in definition["tasks"]}
+            _personal_elsewhere(sheet, file, out, task_ids)
+            _results_elsewhere(sheet, file, out, task_ids)
     for sheet in (title, results):
         if sheet is not None:
             _sheet_notes(
@@ -983,6 +985,40 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
             p if p.school_code else _with_school(p, out.school_code) for p in out.problems
         ]
     return out
+
+
+# what makes a row with a personal-data header a table of pupils (not a label such as «ФИО
+# ответственного» beside its value on a title-like sheet)
+PUPIL_TABLE_LABELS = {"№", "№ п/п", "класс"}
+
+
+def _personal_elsewhere(sheet: Sheet, file: str, out: Parsed, task_ids: set[str]) -> None:
+    """SPEC §3.3 says it of any column: personal data is an error on every sheet, not only on
+    «Результаты» — an audit's class list «№ | ФИО | Код участника» on a sheet of its own was
+    accepted without a word. A header row near the top with a personal-data header and «№»,
+    «Класс», a student-code column or three of the work's task columns; its personal columns each
+    an error (the workbook is rejected)."""
+    for i, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        personal = [
+            j for j, c in enumerate(cells) if isinstance(c, str) and c.strip() and _is_personal(c)
+        ]
+        if not personal:
+            continue
+        labels = {norm_label(c) for c in cells if isinstance(c, str) and c.strip()}
+        keys = {header_key(c) for c in cells if not is_empty(c)}
+        pupils = labels & (PUPIL_TABLE_LABELS | CODE_LABELS) or any(
+            _NORM_STANDARD.get(x) == "student_code" for x in labels
+        )
+        if not pupils and len(task_ids & keys) < 3:
+            continue
+        for j in personal:
+            cell = f"{col_letter(sheet.first_col + j)}{sheet.first_row + i}"
+            out.problems.append(problem(
+                file, out.school_code, sheet.name, cell, "personal_data",
+                f"на листе — таблица учеников со столбцом «{show(cells[j])}»: это персональные данные",
+                f"Удалите этот столбец (или весь лист «{sheet.name}», если он не нужен): в ЦОКО "
+                "отправляются только коды участников, без фамилий, имён и других личных данных"))  # fmt: skip
+        return
 
 
 def _results_elsewhere(sheet: Sheet, file: str, out: Parsed, task_ids: set[str]) -> None:

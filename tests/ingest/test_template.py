@@ -321,6 +321,24 @@ def test_personal_data_headers_spelled_with_spaces_or_dots(tmp_path, demo, regis
     assert res.status == "rejected"
 
 
+def test_a_class_list_with_names_on_another_sheet_rejects_the_file(tmp_path, demo, registry):
+    """SPEC §3.3's personal-data rule is about any column: an audit's sheet «Список класса»
+    (№ | ФИО | Код участника, the same codes as «Результаты») was accepted without a word. A
+    label «ФИО ответственного» beside its value (no table of pupils) is no error."""
+    rows = ok_rows(demo, 2)
+    grid = {"Титул": title_grid("0101", demo["template"]),
+            "Результаты": [["Результаты"], [], demo_header(demo), *rows]}  # fmt: skip
+    path = tmp_path / "l.xlsx"
+    xlsxwriter_book(path, {**grid, "Список класса": [["№", "ФИО", "Код участника"],
+                                                    [1, "Иванов Иван", rows[0][1]]]})  # fmt: skip
+    res = ingest(path, demo, registry)
+    assert found(res) == {("Список класса", "B1", "error", "personal_data")}
+    assert res.status == "rejected"
+    xlsxwriter_book(path, {**grid, "Ответственный": [["ФИО ответственного", "Петрова А. А."]]})
+    res = ingest(path, demo, registry)
+    assert res.problems == [] and res.status == "accepted"
+
+
 def test_two_results_sheets_reject_the_file(tmp_path, demo, registry):
     """«Результаты» and «результаты » with different points: the first was read silently (an
     audit). Which one the school meant is not ours to guess: an error naming both."""

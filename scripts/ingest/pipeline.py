@@ -41,7 +41,8 @@ JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
 
 def classify(name: str) -> str:
-    """`workbook`, `unsupported` or `ignored` by the file's name."""
+    """`workbook`, `unsupported` (a spreadsheet format that is not read: ignored, its message says
+    the format) or `ignored` by the file's name."""
     base = PurePosixPath(name).name
     lower = base.lower()
     if lower.startswith(("~$", "._", ".~lock")) or lower in JUNK_NAMES:
@@ -96,17 +97,18 @@ def process_bytes(
             )
         )
         return res
-    if kind == "unsupported":
-        suffix = PurePosixPath(file).suffix
+    if kind == "unsupported":  # SPEC §3.3: every other file is listed as ignored — said as a format
+        res.status = "ignored"
         res.problems.append(
             problem(
                 file,
                 "",
                 "",
                 "",
-                "file_unsupported",
-                f"формат «{suffix}» не принимается",
-                "Внесите результаты в шаблон и сохраните его как книгу Excel (.xlsx)",
+                "file_ignored",
+                f"файл в формате «{PurePosixPath(file).suffix}» не обрабатывается: принимаются книги "
+                ".xlsx, .xlsm, .xls и .ods",
+                "Если это результаты школы, перенесите их в шаблон и пришлите книгу Excel (.xlsx)",
             )
         )
         return res

@@ -235,6 +235,14 @@ def test_classify():
     assert classify("submissions/a.docx") == "ignored"
 
 
+def test_a_spreadsheet_format_that_is_not_read_is_listed_as_ignored(demo):
+    """SPEC §3.3: every file but .xlsx/.xlsm/.xls/.ods is listed as ignored (an audit: a .csv was
+    an error and counted as rejected); its message names the format."""
+    res = pipeline.process_bytes(b"a,b\n1,2\n", "submissions/020001.csv", demo, {}, LIMITS)
+    assert res.status == "ignored" and [p.code for p in res.problems] == ["file_ignored"]
+    assert res.problems[0].severity == "info" and "«.csv»" in res.problems[0].message
+
+
 def test_manifest_json_format(raw, tmp_path):
     _, out = run(raw, tmp_path / "out")
     text = Path(out["manifest"]).read_text(encoding="utf-8")

@@ -15,6 +15,10 @@ RULES = {
     "threshold_peak": "необычно много участников ровно на пороге базового уровня",
     "identical_answers": "много участников с одинаковым набором баллов по заданиям",
 }
+# why a hidden group's risk classification is not published (pages.Site._withhold_risk)
+RISK_WITHHELD_WHY = (
+    "участников так мало, что по нему можно было бы узнать, сколько из них ниже базового уровня"
+)
 STATUS_SHORT = {"accepted": "принята", "rejected": "отклонена", "missing": "нет файла"}
 CRITERIA = {
     "below_norm": "ниже нормы выполнения",

@@ -29,7 +29,7 @@ from pymdownx.slugs import slugify
 
 from scripts.common import item_flags
 from scripts.common.config import plan_date as config_plan_date
-from scripts.common.labels import CRITERIA, RULES, STATUS_SHORT
+from scripts.common.labels import CRITERIA, RISK_WITHHELD_WHY, RULES, STATUS_SHORT
 from scripts.common.numfmt import plural, ru_date
 from scripts.site import charts, downloads, suppress
 from scripts.site.escape import MdSafe, md_text, slug
@@ -1214,8 +1214,6 @@ RISK_WITHHELD = {
     "Школа": "Отнесение школы к зоне риска",
     "Муниципалитет": "Отнесение муниципалитета к зоне риска",
 }
-RISK_WITHHELD_WHY = ("участников так мало, что по нему можно было бы узнать, сколько из них ниже "
-                     "базового уровня")  # fmt: skip
 
 
 def _risk_text(row: dict, short: bool, whose: str = "Школа") -> MdSafe:

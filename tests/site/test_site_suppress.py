@@ -234,9 +234,13 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
     level count fixed by its own classification, which hiding neighbours cannot open up. The plan
     hid every municipality one after another; now that classification is withheld instead. Real
     figures (the analysis of tests/analyse), not random ones: M3 = one school of 4 basic pupils."""
+    import io
+
+    import openpyxl
+
     from scripts.site import downloads
     from scripts.site.load import Results
-    from scripts.site.pages import Site, build_pages
+    from scripts.site.pages import Site, build_pages, published_report_forms
     from tests.analyse import analyse_helpers as h
 
     other = (0, 1, 1, 1)  # basic: no task is solved by everybody (the region would say so)
@@ -266,3 +270,7 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
     page = (out / "mo/M3/index.md").read_text(encoding="utf-8")
     assert "Отнесение муниципалитета к зоне риска не публикуется" in page
     assert "Муниципалитет не в зоне риска" not in page
+    form = openpyxl.load_workbook(io.BytesIO(published_report_forms(site)["M3"]))
+    text = "\n".join(str(c.value) for ws in form for r in ws.iter_rows() for c in r if c.value)
+    assert "Отнесение муниципалитета к зоне риска не публикуется" in text
+    assert "не в зоне риска" not in text

@@ -56,18 +56,33 @@ def _seq(title: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+AGAIN = (
+    " — снова текущая"  # an older version whose inputs came back: on top, though not the highest N
+)
+
+
 def add_version(versions: list[dict], version: str) -> list[dict]:
-    """The list with `version` first (if new), `latest` moved onto it; titles «Версия N (id)»."""
+    """The list with `version` first (if new), `latest` moved onto it; titles «Версия N (id)».
+    An existing version that becomes the latest again (the inputs went back to what it was made
+    of) keeps its N, marked «— снова текущая» while it is the latest — «Версия 1» above «Версия 2»
+    said nothing of why."""
+
+    def plain(v: dict) -> dict:
+        return {**v, "title": v.get("title", "").removesuffix(AGAIN),
+                "aliases": [a for a in v.get("aliases", []) if a != "latest"]}  # fmt: skip
+
     if any(v["version"] == version for v in versions):
-        rest = [v for v in versions if v["version"] != version]
-        first = next(v for v in versions if v["version"] == version)
+        rest = [plain(v) for v in versions if v["version"] != version]
+        first = plain(next(v for v in versions if v["version"] == version))
+        if versions[0]["version"] != version:
+            first["title"] += AGAIN
+        elif versions[0].get("title", "").endswith(AGAIN):
+            first["title"] += AGAIN  # still the latest: as it was
     else:
-        rest = list(versions)
+        rest = [plain(v) for v in versions]
         n = max((_seq(v.get("title", "")) for v in versions), default=0) + 1
         first = {"version": version, "title": f"Версия {n} ({version})", "aliases": []}
-    out = [{**first, "aliases": ["latest"]}]
-    out += [{**v, "aliases": [a for a in v.get("aliases", []) if a != "latest"]} for v in rest]
-    return out
+    return [{**first, "aliases": ["latest"]}, *rest]
 
 
 def versions_json(versions: list[dict]) -> str:

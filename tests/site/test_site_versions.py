@@ -24,6 +24,21 @@ def test_versions_json_in_mikes_format_newest_first(tmp_path):
     assert "url=bbbbbbbbbbbb/" in html and "http:" not in html and "https:" not in html
 
 
+def test_an_older_version_that_is_current_again_says_so():
+    """Inputs back to what version 1 was made of: it is the latest again, on top of «Версия 2»,
+    and its title says why (an audit found «Версия 1» above «Версия 2» unexplained); once another
+    version is built the mark goes, and a rebuild of the same leaves it as it was."""
+    vs = versions.add_version(versions.add_version([], "aaaaaaaaaaaa"), "bbbbbbbbbbbb")
+    vs = versions.add_version(vs, "aaaaaaaaaaaa")
+    assert [(v["version"], v["title"], v["aliases"]) for v in vs] == [
+        ("aaaaaaaaaaaa", "Версия 1 (aaaaaaaaaaaa) — снова текущая", ["latest"]),
+        ("bbbbbbbbbbbb", "Версия 2 (bbbbbbbbbbbb)", [])]  # fmt: skip
+    assert versions.add_version(vs, "aaaaaaaaaaaa") == vs
+    vs = versions.add_version(vs, "cccccccccccc")
+    assert [v["title"] for v in vs] == [
+        "Версия 3 (cccccccccccc)", "Версия 1 (aaaaaaaaaaaa)", "Версия 2 (bbbbbbbbbbbb)"]  # fmt: skip
+
+
 def test_keep_prunes_oldest(tmp_path):
     vs = []
     for v in ("aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 from scripts.common.entry import StageError
@@ -45,16 +46,25 @@ COLUMNS = [
 ]
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else Windows-1251."""
+def decode(data: bytes, name: str = "реестр") -> str:
+    """UTF-8 (BOM or not), else Windows-1251; neither (a line in the other encoding appended:
+    the bytes of UTF-8 «И» are not Windows-1251) → one line naming the first line that is not UTF-8."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1251")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("cp1251")
+        except UnicodeDecodeError:
+            line = data[: utf8.start].count(b"\n") + 1
+            raise StageError(
+                f"{name}, строка {line}: текст не в кодировке UTF-8, а весь файл — и не в "
+                "Windows-1251 (в файле смешаны кодировки?). Сохраните реестр заново в одной "
+                "кодировке, лучше UTF-8"
+            ) from None
 
 
-def csv_rows(data: bytes) -> list[list[str]]:
-    text = decode(data)
+def csv_rows(data: bytes, name: str = "реестр") -> list[list[str]]:
+    text = decode(data, name)
     # the separator from the header line: the one naming «Код ОО», else the first non-blank one
     lines = [line for line in text.split("\n") if line.strip()][:HEADER_SEARCH]
     first = next((x for x in lines if "код оо" in norm_label(x)), lines[0] if lines else "")
@@ -117,13 +127,32 @@ def _zero_padded(data: bytes, numbers: dict[tuple[int, int], int], columns: set[
         wb.close()
 
 
+def _restore_zeros(rows: list[list], header_at: int, cells: set[tuple[int, int]], name: str,
+                   what: dict[int, str]) -> None:  # fmt: skip
+    """Codes typed as numbers in a General-format column lost their leading zeros (010001 → 10001,
+    a registry saved from Excel): SPEC §3.2 keeps them, and every school's own workbook says
+    010001. Such a code shorter than the column's widest code is padded to that width — a
+    region's codes have one length — and the run says so (a warning line, not a stop)."""
+    for j, kind in what.items():
+        column = [i for i in range(header_at + 1, len(rows)) if j < len(rows[i]) and rows[i][j]]
+        width = max((len(rows[i][j]) for i in column), default=0)
+        short = [i for i in column if (i, j) in cells and len(rows[i][j]) < width]
+        for i in short:
+            rows[i][j] = rows[i][j].zfill(width)
+        if short:
+            logging.getLogger("stage").warning(
+                "%s: коды %s записаны числами, без ведущих нулей (строк: %d, первая — %d); "
+                "дополнены нулями до %d знаков, как у остальных. Лучше задать столбцу текстовый "
+                "формат и вписать коды с нулями", name, kind, len(short), short[0] + 1, width)  # fmt: skip
+
+
 def parse_registry(data: bytes, name: str) -> list[dict]:
     """Registry rows (dicts with COLUMNS) in file order; `name` is used in error messages."""
     numbers: dict[tuple[int, int], int] = {}
     if name.lower().endswith(".xlsx"):
         rows, numbers = xlsx_rows(data, name)
     else:
-        rows = csv_rows(data)
+        rows = csv_rows(data, name)
     filled = [i for i, r in enumerate(rows) if any(not is_empty(c) for c in r)]
     # the header: the first row naming «Код ОО» (title rows may stand above it, as in a report),
     # else the first non-empty row (whose missing columns the error then lists)
@@ -147,8 +176,11 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
             f"{name}: нет столбца {', '.join('«' + m + '»' for m in missing)} в строке заголовков"
         )
     code_columns = {roles["school_code"], roles["municipality_code"]}
-    for (i, j), text in _zero_padded(data, numbers, code_columns).items():
+    formatted = _zero_padded(data, numbers, code_columns)
+    for (i, j), text in formatted.items():
         rows[i][j] = text
+    _restore_zeros(rows, header_at, {pos for pos in numbers if pos[1] in code_columns} - set(formatted),
+                   name, {roles["school_code"]: "ОО", roles["municipality_code"]: "МО"})  # fmt: skip
     result: list[dict] = []
     seen: dict[str, int] = {}
     for i in range(header_at + 1, len(rows)):

@@ -360,7 +360,8 @@ def registry_widths(registry: dict) -> list[int]:
 
 
 def resolve_code(value, registry: dict) -> tuple[str, bool]:
-    """(code, padded): a code typed as a number (or digits that lost their zeros) is padded."""
+    """(code, padded): a code typed as a number (or digits that lost their zeros) is padded; one
+    with zeros the registry's lacks (a registry saved from Excel) is taken as the registry has it."""
     text = student_code_text(value)
     if text in registry or not text.isdigit():
         return text, False
@@ -368,6 +369,10 @@ def resolve_code(value, registry: dict) -> tuple[str, bool]:
         padded = text.zfill(width)
         if padded != text and padded in registry:
             return padded, True
+    # the registry lost the zeros (a CSV saved from Excel: 10001) that the workbook keeps
+    bare = text.lstrip("0")
+    if bare != text and bare in registry:
+        return bare, True
     return text, False
 
 
@@ -433,11 +438,14 @@ def parse_title(sheet: Sheet, definition: dict, registry: dict, file: str, out: 
         out.school_code = code
         out.known = code in registry
         if out.known and (padded or is_number(value)):
-            what = (
-                f"код ОО {show(value)} записан без ведущих нулей, принят как {code}"
-                if padded
-                else f"код ОО {code} записан числом, а не текстом"
-            )
+            if padded and len(code) < len(show(value)):
+                what = (
+                    f"код ОО {show(value)} записан в реестре без ведущих нулей, принят как {code}"
+                )
+            elif padded:
+                what = f"код ОО {show(value)} записан без ведущих нулей, принят как {code}"
+            else:
+                what = f"код ОО {code} записан числом, а не текстом"
             add(
                 cell,
                 "code_padded",

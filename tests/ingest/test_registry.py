@@ -78,8 +78,9 @@ def test_bad_registry(rows, header, pattern):
 
 def test_xlsx_codes_typed_as_numbers_keep_the_zeros_excel_shows(tmp_path):
     """SPEC §3.2: codes keep their leading zeros — also a code typed as a number in a column
-    formatted `000000` (Excel shows 10001 as 010001). Without such a format the number is what
-    Excel shows (10001). The number of students stays a number."""
+    formatted `000000` (Excel shows 10001 as 010001). Without such a format a code shorter than
+    the column's others is padded to their width (the run says so). The number of students stays
+    a number."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -95,8 +96,36 @@ def test_xlsx_codes_typed_as_numbers_keep_the_zeros_excel_shows(tmp_path):
     wb.save(path)
     rows = parse_registry(path.read_bytes(), "registry.xlsx")
     assert [(r["municipality_code"], r["school_code"]) for r in rows] == [
-        ("01", "010001"), ("02", "020002"), ("3", "30003")]  # fmt: skip
+        ("01", "010001"), ("02", "020002"), ("03", "030003")]  # fmt: skip
     assert [r["expected_students"] for r in rows] == [25, 7, None]
+
+
+def test_xlsx_codes_typed_as_numbers_without_a_format_get_their_zeros_back(tmp_path, caplog):
+    """An audit's registry.xlsx: every code typed as a number in a General column (010001 →
+    10001, 100001 stays): 137 workbooks were «unknown school» and nothing said why. A code
+    shorter than the column's widest is padded to it, and one warning line says so."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([1, "г. Иваново", 10001, "Школа № 1", "город", 25])
+    ws.append([10, "Кинешма", 100001, "Школа № 2", "город", 7])
+    path = tmp_path / "registry.xlsx"
+    wb.save(path)
+    with caplog.at_level("WARNING", logger="stage"):
+        rows = parse_registry(path.read_bytes(), "registry.xlsx")
+    assert [(r["municipality_code"], r["school_code"]) for r in rows] == [
+        ("01", "010001"), ("10", "100001")]  # fmt: skip
+    assert "коды ОО записаны числами" in caplog.text and "коды МО" in caplog.text
+
+
+def test_a_csv_with_two_encodings_is_one_clear_line():
+    """An audit appended one Windows-1251 line to a UTF-8 registry: a UnicodeDecodeError
+    traceback (its UTF-8 bytes are not Windows-1251 either)."""
+    data = csv_text(",").encode("utf-8") + "03,Кинешма,000301,Школа,город,\n".encode("cp1251")
+    with pytest.raises(StageError, match=r"registry.csv, строка 4: текст не в кодировке UTF-8"):
+        parse_registry(data, "registry.csv")
 
 
 def test_csv_separator_from_the_header_line_after_blank_lines():

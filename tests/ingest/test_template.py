@@ -147,6 +147,18 @@ def test_code_typed_as_number(tmp_path, demo, registry):
     assert res.school_code == "4501" and res.status == "accepted"
 
 
+def test_a_registry_that_lost_the_zeros_still_matches_the_workbook(tmp_path, demo, registry):
+    """A registry CSV saved from Excel says 10101 where the school's workbook says 010101: the
+    workbook is that school's (a warning says where the zeros went), not an unknown school."""
+    registry["10101"] = {**registry["0101"], "school_code": "10101"}
+    res = ingest(
+        school_book(tmp_path / "z.xlsx", demo, ok_rows(demo, 2), code="010101"), demo, registry
+    )
+    assert res.school_code == "10101" and res.status == "accepted"
+    (p,) = res.problems
+    assert p.code == "code_padded" and "в реестре без ведущих нулей" in p.message
+
+
 def test_unknown_school(tmp_path, demo, registry):
     res = ingest(school_book(tmp_path / "u.xlsx", demo, ok_rows(demo), code="9999"), demo, registry)
     assert found(res) == {("Титул", "B2", "error", "school_unknown")}

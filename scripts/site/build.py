@@ -227,8 +227,8 @@ def _move_into_place(tmp: Path, target: Path) -> None:
 def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool) -> list[str]:
     """versions.json, index.html, latest/ (+ pruning); on a write failure the previous files
     are restored and a version built just now is taken out again."""
-    saved = {
-        name: (site_dir / name).read_bytes()
+    saved = {  # bytes and times: a failed build leaves them exactly as they were (SPEC §8)
+        name: ((site_dir / name).read_bytes(), (site_dir / name).stat())
         for name in versions.PUBLISHED
         if (site_dir / name).is_file()
     }
@@ -240,8 +240,14 @@ def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool
             path = site_dir / name
             try:
                 if name in saved:
-                    if not path.is_file() or path.read_bytes() != saved[name]:
-                        path.write_bytes(saved[name])
+                    data, st = saved[name]
+                    if (
+                        not path.is_file()
+                        or path.read_bytes() != data
+                        or path.stat().st_mtime_ns != st.st_mtime_ns
+                    ):
+                        path.write_bytes(data)
+                        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
                 else:
                     path.unlink(missing_ok=True)
             except OSError:
@@ -281,8 +287,7 @@ def prepare(
     plan = {"version": vid, "exists": (site_dir / vid).is_dir(), "previous": None,
             "epoch": source_date_epoch({a["id"]: a["definition"] for a in assessments})}  # fmt: skip
     if not plan["exists"]:
-        try:
-            site_dir.mkdir(parents=True, exist_ok=True)
+        try:  # site/ itself is made only when a version moves in (a failed first build: no site/)
             _remove_stale(site_dir, work)
         except OSError as exc:
             raise _fs_error(exc, site_dir) from None
@@ -312,10 +317,6 @@ def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) ->
             raise StageError(
                 f"версия {vid} пропала из {site_dir}/ во время сборки; запустите ещё раз"
             )
-        try:
-            site_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _fs_error(exc, site_dir) from None
         known = versions.read_versions(site_dir)
         tmp = work.parent / f"{BUILD_PREFIX}{vid}"
         if tmp.exists():
@@ -332,9 +333,12 @@ def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) ->
             (tmp / ".site-version").write_text(
                 json.dumps({"version": vid, "previous": plan["previous"]}) + "\n", encoding="utf-8"
             )
+            created = not site_dir.exists()
             try:
+                site_dir.mkdir(parents=True, exist_ok=True)
                 _move_into_place(tmp, target)
             except OSError as exc:
+                _drop_if_made(site_dir, created)
                 raise _fs_error(exc, site_dir) from None
         finally:
             if tmp.exists():
@@ -342,10 +346,23 @@ def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) ->
         built = True
         log.info("Собрана версия сайта %s (частей: %d)", vid, len(shard_dirs))
     else:
+        created = False
         known = versions.read_versions(site_dir)
         log.info("Версия %s уже есть: ничего не пересобрано", vid)
-    removed = _publish(site_dir, known, vid, keep, built)
+    try:
+        removed = _publish(site_dir, known, vid, keep, built)
+    except StageError:
+        _drop_if_made(site_dir, created)
+        raise
     return {"version": vid, "built": built, "removed": removed}
+
+
+def _drop_if_made(site_dir: Path, created: bool) -> None:
+    """A first build that failed leaves no site/ (SPEC §8: as it was): the folder this build
+    made, if nothing else is in it by now."""
+    if created:
+        with contextlib.suppress(OSError):
+            site_dir.rmdir()
 
 
 def build_site(

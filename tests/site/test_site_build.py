@@ -335,6 +335,10 @@ def test_failed_build_leaves_site_untouched(two_versions, tmp_path, assessment):
     with pytest.raises(Exception, match="mkdocs"):
         build_site(a, site, tmp_path / "work", bundle, code="c")
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == before
+    # the first build of all fails: no site/ is left behind (an audit found an empty one)
+    with pytest.raises(Exception, match="mkdocs"):
+        build_site(a, tmp_path / "first-site", tmp_path / "work", bundle, code="c")
+    assert not (tmp_path / "first-site").exists()
 
 
 def test_where(two_versions, capsys):
@@ -382,7 +386,9 @@ def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkey
     from scripts.site import versions
 
     tmp, site, bundle, out = two_versions
-    before = {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")}
+    before = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else None for p in site.rglob("*")
+    }
     a = [{**out[1][1][0], "manifest": {"version": "555555555555"}}]
     real = versions.write_if_changed
 
@@ -394,7 +400,11 @@ def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkey
     monkeypatch.setattr(versions, "write_if_changed", write)
     with pytest.raises(StageError, match="нет места на диске"):
         build_site(a, site, tmp_path / "work", bundle, code="c")
-    assert {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")} == before
+    # bytes and times as they were (an audit saw the restored files' times change)
+    after = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else None for p in site.rglob("*")
+    }
+    assert after == before
 
 
 def test_many_municipalities_are_grouped_in_the_nav():

@@ -69,7 +69,17 @@ def csv_rows(data: bytes, name: str = "реестр") -> list[list[str]]:
     lines = [line for line in text.split("\n") if line.strip()][:HEADER_SEARCH]
     first = next((x for x in lines if "код оо" in norm_label(x)), lines[0] if lines else "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows, start = [], 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for row in reader:
+        if any("\n" in c or "\r" in c for c in row):  # a quote never closed swallowed lines
+            raise StageError(
+                f'{name}, строка {start}: кавычка «"» в строке не закрыта, и следующие строки '
+                "читаются как часть этой (школы пропали бы). Закройте кавычку или уберите её"
+            )
+        rows.append(row)
+        start = reader.line_num + 1
+    return rows
 
 
 def xlsx_rows(data: bytes, name: str) -> tuple[list[list], dict[tuple[int, int], int]]:
@@ -168,6 +178,11 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
         role = HEADERS.get(key)
         if role is None and key.startswith(EXPECTED_PREFIX):
             role = "expected_students"
+        if role in roles and role in REQUIRED:  # which of the two is the school's? say so
+            raise StageError(
+                f"{name}: столбец «{HEADER_TEXT[role]}» повторяется в строке заголовков "
+                f"(строка {header_at + 1}); оставьте один"
+            )
         if role and role not in roles:
             roles[role] = j
     missing = [HEADER_TEXT[r] for r in REQUIRED if r not in roles]
@@ -229,7 +244,29 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
         result.append(entry)
     if not result:
         raise StageError(f"{name}: в реестре нет ни одной школы")
+    _check_municipalities(result, name)
     return result
+
+
+def _check_municipalities(rows: list[dict], name: str) -> None:
+    """One code, one name (and back): a typo splits a municipality or merges two on every page;
+    said in one warning line each, the run goes on (the names are the registry's to fix)."""
+    names: dict[str, set[str]] = {}
+    codes: dict[str, set[str]] = {}
+    for r in rows:
+        names.setdefault(r["municipality_code"], set()).add(r["municipality"])
+        codes.setdefault(norm_label(r["municipality"]), set()).add(r["municipality_code"])
+    for code, found in sorted(names.items()):
+        if len(found) > 1:
+            logging.getLogger("stage").warning(
+                "%s: у муниципалитета с кодом %s разные названия: %s", name, code,
+                ", ".join(f"«{n}»" for n in sorted(found)))  # fmt: skip
+    for label, found in sorted(codes.items()):
+        if len(found) > 1:
+            logging.getLogger("stage").warning(
+                "%s: муниципалитет «%s» записан с разными кодами: %s", name,
+                next(r["municipality"] for r in rows if norm_label(r["municipality"]) == label),
+                ", ".join(sorted(found)))  # fmt: skip
 
 
 def load_registry(path: str | Path) -> list[dict]:

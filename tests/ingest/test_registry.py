@@ -149,3 +149,19 @@ def test_title_rows_above_the_header(tmp_path):
         "000101",
         "000201",
     ]
+
+
+def test_an_unclosed_quote_a_second_code_column_and_one_code_two_names(caplog):
+    """Audit: a quote never closed swallowed the next school silently; a second «Код ОО» column
+    was ignored; one municipality code with two names passed without a word."""
+    rows = [*ROWS, ["01", "г Иваново", "000102", "Школа № 2", "город", ""]]
+    bad = csv_text(",", rows).replace("Школа № 1", '"Школа № 1')
+    with pytest.raises(StageError, match=r"registry.csv, строка 2: кавычка"):
+        parse_registry(bad.encode(), "registry.csv")
+    with pytest.raises(StageError, match="столбец «Код ОО» повторяется"):
+        parse_registry(
+            csv_text(",", [r + ["x"] for r in ROWS], HEADER + ["Код ОО"]).encode(), "r.csv"
+        )
+    with caplog.at_level("WARNING", logger="stage"):
+        assert len(parse_registry(csv_text(",", rows).encode(), "registry.csv")) == 3
+    assert "у муниципалитета с кодом 01 разные названия: «г Иваново», «г. Иваново»" in caplog.text

@@ -454,7 +454,11 @@ def main(argv=None) -> int:
     ap.add_argument("--site", default="site")
     args = ap.parse_args(argv)
     site = Path(args.site)
-    versions = [v["version"] for v in read_versions(site)]
+    known = read_versions(site)
+    versions = [v["version"] for v in known]
+    # an alias (`latest`) names its version: site/latest/ is only the redirect page's folder
+    alias = {a: v["version"] for v in known for a in v.get("aliases", [])}
+    args.old, args.new = (alias.get(x, x) if x else x for x in (args.old, args.new))
     new = args.new or (versions[0] if versions else None)
     listed = (
         versions[versions.index(new) + 1]

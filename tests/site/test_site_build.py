@@ -321,6 +321,9 @@ def test_changes_page_and_diff_cli(two_versions, capsys):
     assert diff.main(["--site", str(site)]) == 0
     text = capsys.readouterr().out
     assert f"{v1} → {v2}" in text and "Изменившиеся показатели" in text
+    # `latest` is its version, not the redirect folder site/latest/ (an audit: «first version»)
+    assert diff.main(["--site", str(site), "--from", v1, "--to", "latest"]) == 0
+    assert capsys.readouterr().out == text
 
 
 def test_failed_build_leaves_site_untouched(two_versions, tmp_path, assessment):

@@ -25,7 +25,7 @@ TEXT_COLS = {"municipality_code", "school_code", "code", "task", "result", "clas
 # Columns of a group that stay visible when the group is hidden (who, not how well).
 KEEP = {"municipality_code", "municipality", "school_code", "school_name", "settlement", "status", "schools",
         "schools_accepted", "schools_rejected", "schools_missing", "schools_classified", "participants",
-        "absent", "risk", "risk_reasons", "objectivity_flags", "class", "suppressed",
+        "absent", "risk", "risk_reasons", "objectivity_checked", "objectivity_flags", "class", "suppressed",
         "schools_in_risk", "risk_withheld"}  # fmt: skip
 _NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 

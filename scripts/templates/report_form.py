@@ -244,6 +244,12 @@ def measure_texts(
         ]
         lines.append(f"Подробно — лист «{SHEET_RISK}».")
         texts["objectivity"] = "\n".join(lines)
+    elif any("objectivity_checked" in s for s in schools) and not any(
+        truthy(s.get("objectivity_checked")) for s in schools
+    ):  # «not found» would read as «looked for» (an audit: a municipality with no participants)
+        least = thr.get("objectivity", {}).get("min_participants", 10)
+        texts["objectivity"] = (f"Признаки необъективности не проверялись: ни в одной ОО "
+                                f"муниципалитета нет {least} участников (проверяются ОО с {least} и более).")  # fmt: skip
     else:
         texts["objectivity"] = (
             "Признаки необъективности результатов в ОО муниципалитета не выявлены."
@@ -262,7 +268,7 @@ def measure_texts(
             f"Дефициты муниципалитета (задания): {tasks}. Подробно — лист «{SHEET_DEFICITS}»."
         )
     else:
-        lines.append("Общих для ОО муниципалитета дефицитов не выявлено.")
+        lines.append(_no_deficits(mo))
     lines.append(
         f"Адресные рекомендации ЦОКО подготовлены для ОО муниципалитета: {schools_with_recommendations}."
     )
@@ -372,7 +378,7 @@ def build_report(
     _report_sheet(wb, fmt, definition, mo, texts)
     _figures_sheet(wb, fmt, mo, region)
     _risk_sheet(wb, fmt, thr, schools)
-    _deficits_sheet(wb, fmt, definition, deficits)
+    _deficits_sheet(wb, fmt, definition, deficits, mo)
     _recs_sheet(wb, fmt, recommendations)
     wb.close()
     return buf.getvalue()
@@ -518,7 +524,13 @@ def _risk_sheet(wb, fmt, thr, schools) -> None:
     _finish(ws, 2)
 
 
-def _deficits_sheet(wb, fmt, definition, deficits) -> None:
+def _no_deficits(mo: dict) -> str:
+    if not _float(mo.get("participants")):
+        return "Дефициты не определялись: в муниципалитете нет участников."
+    return "Общих для ОО муниципалитета дефицитов не выявлено."
+
+
+def _deficits_sheet(wb, fmt, definition, deficits, mo) -> None:
     ws = wb.add_worksheet(SHEET_DEFICITS)
     ws.write_string(0, 0, "Дефициты муниципалитета (общие для ОО)", fmt["title"])
     texts = {r["code"]: r["text"] for r in definition.get("planned_results", [])}
@@ -548,7 +560,7 @@ def _deficits_sheet(wb, fmt, definition, deficits) -> None:
         ws.write_string(i, 6, criteria, fmt["cell"])
         ws.set_row(i, _row_height([(result_text, 60), (criteria, 26)]))
     if not deficits:
-        ws.write_string(3, 0, "Общих для ОО муниципалитета дефицитов не выявлено.", fmt["note"])
+        ws.write_string(3, 0, _no_deficits(mo), fmt["note"])
     _finish(ws, 2)
 
 

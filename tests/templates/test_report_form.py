@@ -197,3 +197,23 @@ def test_dates_in_the_workbooks_read_as_in_russia(definition, thr):
     texts = [c for r in sheet_rows(data, "Отчёт") for c in r if isinstance(c, str)]
     iso = str(definition["date"])
     assert any(ru_date(iso) in t for t in texts) and not any(iso in t for t in texts)
+
+
+def test_a_municipality_without_participants_says_nothing_was_checked(definition, thr):
+    """An audit: a municipality none of whose schools sent a file read «признаки
+    необъективности не выявлены» and «дефицитов не выявлено» — as if they had been looked for."""
+    from scripts.templates.report_form import measure_texts
+
+    mo = {"municipality_code": "02", "participants": "0"}
+    schools = [{"school_code": "1", "status": "missing", "objectivity_checked": "",
+                "objectivity_flags": "", "risk": ""}]  # fmt: skip
+    texts = measure_texts(definition, thr, mo, {}, schools, [], [], 0)
+    assert texts["objectivity"].startswith("Признаки необъективности не проверялись")
+    assert "Дефициты не определялись: в муниципалитете нет участников." in texts["recommendations"]
+    checked = [{**schools[0], "status": "accepted", "objectivity_checked": "1"}]
+    texts = measure_texts(definition, thr, {**mo, "participants": "30"}, {}, checked, [], [], 0)
+    assert (
+        texts["objectivity"]
+        == "Признаки необъективности результатов в ОО муниципалитета не выявлены."
+    )
+    assert "Общих для ОО муниципалитета дефицитов не выявлено." in texts["recommendations"]

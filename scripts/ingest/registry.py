@@ -63,6 +63,14 @@ def decode(data: bytes, name: str = "реестр") -> str:
             ) from None
 
 
+def _swallowed(cell: str, delimiter: str) -> bool:
+    """A quote never closed: the cell runs on over whole registry lines (one with the separators
+    of four columns or more). A quoted cell may hold a line break of its own (a name typed with
+    Alt+Enter): a line without them is such a break."""
+    lines = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
+    return any(line.count(delimiter) >= 3 for line in lines)
+
+
 def csv_rows(data: bytes, name: str = "реестр") -> list[list[str]]:
     text = decode(data, name)
     # the separator from the header line: the one naming «Код ОО», else the first non-blank one
@@ -72,7 +80,7 @@ def csv_rows(data: bytes, name: str = "реестр") -> list[list[str]]:
     rows, start = [], 1
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for row in reader:
-        if any("\n" in c or "\r" in c for c in row):  # a quote never closed swallowed lines
+        if any(_swallowed(c, delimiter) for c in row):
             raise StageError(
                 f'{name}, строка {start}: кавычка «"» в строке не закрыта, и следующие строки '
                 "читаются как часть этой (школы пропали бы). Закройте кавычку или уберите её"

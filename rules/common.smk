@@ -1,6 +1,7 @@
 """Configuration: load and validate config/config.yaml and every assessment; helpers for rules."""
 
 import functools
+import logging
 import sys
 from types import SimpleNamespace
 from pathlib import Path
@@ -114,10 +115,16 @@ def registry_schools(assessment):
     if path.endswith(".csv"):
         with open(path, "rb") as fh:
             return max(0, sum(1 for line in fh if line.strip()) - 1)
+    stage = logging.getLogger("stage")
+    level = stage.level
+    # its warnings are rule `registry`'s to print, not every start's
+    stage.setLevel(logging.ERROR)
     try:
         return len(load_registry(path))
     except Exception:
         return 0
+    finally:
+        stage.setLevel(level)
 
 
 # mkdocs builds of the site: about `batches.site_schools` school pages each, plus one for the

@@ -35,7 +35,8 @@ STUDENT_COLUMNS = [
     "mark",
 ]
 WORKBOOK_EXT = {".xlsx", ".xlsm", ".xls", ".ods"}
-# Spreadsheet formats a school might send that the pipeline does not read: rejected, not ignored.
+# Spreadsheet formats a school might send that the pipeline does not read: ignored (SPEC §3.3),
+# with a message that names the format and the accepted ones.
 UNSUPPORTED_EXT = {".xlsb", ".csv", ".tsv", ".numbers", ".xlt", ".xltx", ".xltm", ".ots", ".fods"}
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -387,23 +388,37 @@ def list_submissions(raw_dir: str | Path, files: list[str] | None = None) -> lis
     raw_dir = Path(raw_dir)
     if files is None:  # the workflow's listing (linked folders followed, dead links kept)
         files = [str(raw_dir / f) for f in batches.submission_files(raw_dir)]
+    rels = [os.path.relpath(f, raw_dir).replace(os.sep, "/") for f in files]
+    taken = set(rels)
     out = []
-    for f in files:
-        rel = os.path.relpath(f, raw_dir).replace(os.sep, "/")
-        out.append((f, display_name(rel)))
+    for f, rel in zip(files, rels, strict=True):
+        shown = display_name(rel)
+        if shown != rel and shown in taken:  # «Школа.xlsx» twice: unpacked once in each encoding
+            shown = _escaped(rel)
+        taken.add(shown)
+        out.append((f, shown))
     return sorted(out, key=lambda x: x[1])
 
 
 def display_name(rel: str) -> str:
-    """A path as the reports write it. A name whose bytes are not UTF-8 (Python holds them as
+    """A path as the reports write it. A part whose bytes are not UTF-8 (Python holds them as
     surrogates, which no CSV or JSON can take) is decoded as code page 866 — what a zip made by
-    Windows' «Send to compressed folder» in Russian keeps them in; each byte one letter, so two
-    such files never get one name. The file is read by its real path; `file_name_encoding` says so."""
+    Windows' «Send to compressed folder» in Russian keeps names in; the other parts stay as they
+    are. The file is read by its real path; `file_name_encoding` says so."""
+    return "/".join(_readable(part) for part in rel.split("/"))
+
+
+def _readable(part: str) -> str:
     try:
-        rel.encode("utf-8")
-        return rel
+        part.encode("utf-8")
+        return part
     except UnicodeEncodeError:
-        return rel.encode("utf-8", "surrogateescape").decode("cp866")
+        return part.encode("utf-8", "surrogateescape").decode("cp866")
+
+
+def _escaped(rel: str) -> str:
+    """The bytes that are not UTF-8 as \\xNN: unambiguous where CP866 would repeat a name."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def name_warning(path: str | Path, file: str) -> list[Problem]:

@@ -63,30 +63,26 @@ def decode(data: bytes, name: str = "реестр") -> str:
             ) from None
 
 
-def _swallowed(cell: str, delimiter: str) -> bool:
-    """A quote never closed: the cell runs on over whole registry lines (one with the separators
-    of four columns or more). A quoted cell may hold a line break of its own (a name typed with
-    Alt+Enter): a line without them is such a break."""
-    lines = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
-    return any(line.count(delimiter) >= 3 for line in lines)
-
-
 def csv_rows(data: bytes, name: str = "реестр") -> list[list[str]]:
     text = decode(data, name)
     # the separator from the header line: the one naming «Код ОО», else the first non-blank one
     lines = [line for line in text.split("\n") if line.strip()][:HEADER_SEARCH]
     first = next((x for x in lines if "код оо" in norm_label(x)), lines[0] if lines else "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    # strict: a quote never closed (its cell would run on over the next schools' lines, and they
+    # would be lost) ends at a later quote not followed by a separator, or at the end: an error.
+    # A quoted name with a line break of its own (Alt+Enter) is fine.
     rows, start = [], 1
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
-        if any(_swallowed(c, delimiter) for c in row):
-            raise StageError(
-                f'{name}, строка {start}: кавычка «"» в строке не закрыта, и следующие строки '
-                "читаются как часть этой (школы пропали бы). Закройте кавычку или уберите её"
-            )
-        rows.append(row)
-        start = reader.line_num + 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error:
+        raise StageError(
+            f'{name}, строка {start}: кавычка «"» не закрыта или стоит не на месте, и следующие '
+            "строки читались бы как часть этой (школы пропали бы). Закройте кавычку или уберите её"
+        ) from None
     return rows
 
 
@@ -147,21 +143,26 @@ def _zero_padded(data: bytes, numbers: dict[tuple[int, int], int], columns: set[
 
 def _restore_zeros(rows: list[list], header_at: int, cells: set[tuple[int, int]], name: str,
                    what: dict[int, str]) -> None:  # fmt: skip
-    """Codes typed as numbers in a General-format column lost their leading zeros (010001 → 10001,
-    a registry saved from Excel): SPEC §3.2 keeps them, and every school's own workbook says
-    010001. Such a code shorter than the column's widest code is padded to that width — a
-    region's codes have one length — and the run says so (a warning line, not a stop)."""
+    """Codes typed as numbers in a General-format column lose their leading zeros (010001 →
+    10001). Where the same column also has codes typed as text with a leading zero, that is the
+    codes' length: a shorter number is padded to it (SPEC §3.2 keeps the zeros), with a warning
+    line. Where every code is a number, nothing says what the zeros were (codes 1 … 27 may be just
+    that): they stay, a workbook's 010001 still matches 10001 (template_v1.resolve_code)."""
     for j, kind in what.items():
         column = [i for i in range(header_at + 1, len(rows)) if j < len(rows[i]) and rows[i][j]]
-        width = max((len(rows[i][j]) for i in column), default=0)
+        zeros = [len(rows[i][j]) for i in column if (i, j) not in cells and rows[i][j][:1] == "0"
+                 and rows[i][j].isdigit()]  # fmt: skip
+        if not zeros:
+            continue
+        width = max(zeros)
         short = [i for i in column if (i, j) in cells and len(rows[i][j]) < width]
         for i in short:
             rows[i][j] = rows[i][j].zfill(width)
         if short:
             logging.getLogger("stage").warning(
                 "%s: коды %s записаны числами, без ведущих нулей (строк: %d, первая — %d); "
-                "дополнены нулями до %d знаков, как у остальных. Лучше задать столбцу текстовый "
-                "формат и вписать коды с нулями", name, kind, len(short), short[0] + 1, width)  # fmt: skip
+                "дополнены нулями до %d знаков, как коды, вписанные текстом. Лучше задать столбцу "
+                "текстовый формат и вписать коды с нулями", name, kind, len(short), short[0] + 1, width)  # fmt: skip
 
 
 def parse_registry(data: bytes, name: str) -> list[dict]:

@@ -995,6 +995,21 @@ def parse_workbook(workbook: Workbook, definition: dict, registry: dict, file: s
     return out
 
 
+# a personal-data header about the school's staff, not its pupils («ФИО учителя», «эксперта»)
+ADULTS = re.compile(r"учител|педагог|эксперт|ответствен|руководител|директор|заполнил|проверил|"
+                    r"председател|член|организатор|наблюдател|ассистент|сотрудник|подпис")  # fmt: skip
+
+
+_CLASS_VALUE = re.compile(
+    r"^\s*\d{1,2}\s*[-\s\"«]?\s*[А-ЯЁA-Z]\s*[\"»]?\s*$", re.IGNORECASE
+)  # «4А»
+
+
+def _filled_below(sheet: Sheet, i: int, j: int, rows: int = 200) -> bool:
+    """A value under the header cell: the column holds data, not only a heading."""
+    return any(j < len(r) and not is_empty(r[j]) for r in sheet.rows[i + 1 : i + 1 + rows])
+
+
 # what makes a row with a personal-data header a table of pupils (not a label such as «ФИО
 # ответственного» beside its value on a title-like sheet)
 PUPIL_TABLE_LABELS = {"№", "№ п/п", "класс"}
@@ -1007,11 +1022,10 @@ def _personal_elsewhere(sheet: Sheet, file: str, out: Parsed, task_ids: set[str]
     «Класс», a student-code column or three of the work's task columns; its personal columns each
     an error (the workbook is rejected)."""
     for i, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        personal = [
-            j for j, c in enumerate(cells) if isinstance(c, str) and c.strip() and _is_personal(c)
-        ]
-        if not personal:
-            continue
+        personal = [j for j, c in enumerate(cells) if isinstance(c, str) and c.strip() and _is_personal(c)
+                    and not ADULTS.search(norm_label(c)) and _filled_below(sheet, i, j)]  # fmt: skip
+        if not personal or any(_CLASS_VALUE.match(c) for c in cells if isinstance(c, str)):
+            continue  # no pupils' column, or a label row («Класс | 4А | …»: a class beside it)
         labels = {norm_label(c) for c in cells if isinstance(c, str) and c.strip()}
         keys = {header_key(c) for c in cells if not is_empty(c)}
         pupils = labels & (PUPIL_TABLE_LABELS | CODE_LABELS) or any(

@@ -350,6 +350,21 @@ def test_a_name_not_in_utf8_a_named_pipe_and_long_duplicate_names_do_not_stop_th
     long_name = "Результаты мониторинга 4 класс математика.xlsx"
     school_book(deep / long_name, demo, rows, code="0101")
     school_book(deep / "повторно" / long_name, demo, rows, code="0101")
+    # the same name once in each encoding (an archive unpacked twice, a review): two names
+    twice = sub / "Кинешма"  # a UTF-8 folder stays as it is
+    twice.mkdir()
+    (twice / "Школа.xlsx").write_bytes(b"")
+    (Path(os.fsdecode(os.fsencode(twice) + "/Школа.xlsx".encode("cp866")))).write_bytes(b"")
+    shown = sorted(
+        f for _p, f in pipeline.list_submissions(raw) if f.startswith("submissions/Кинешма/")
+    )
+    assert shown == [
+        "submissions/Кинешма/\\x98\\xaa\\xae\\xab\\xa0.xlsx",
+        "submissions/Кинешма/Школа.xlsx",
+    ]
+    for f in twice.iterdir():
+        f.unlink()
+    twice.rmdir()
     files = [os.path.join(raw, f) for f in batches.submission_files(raw)]
     batches.fingerprint(raw, batches.submission_files(raw))  # the workflow's start
     out = {

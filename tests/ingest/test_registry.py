@@ -100,24 +100,40 @@ def test_xlsx_codes_typed_as_numbers_keep_the_zeros_excel_shows(tmp_path):
     assert [r["expected_students"] for r in rows] == [25, 7, None]
 
 
-def test_xlsx_codes_typed_as_numbers_without_a_format_get_their_zeros_back(tmp_path, caplog):
-    """An audit's registry.xlsx: every code typed as a number in a General column (010001 →
-    10001, 100001 stays): 137 workbooks were «unknown school» and nothing said why. A code
-    shorter than the column's widest is padded to it, and one warning line says so."""
+def test_xlsx_codes_typed_as_numbers_without_a_format(tmp_path, caplog):
+    """An audit's registry.xlsx: codes typed as numbers in a General column (010001 → 10001). Where
+    other codes of the column are text with their zero (010002), that is the length: 10001 is
+    padded to 010001, and one warning line says so. Where every code is a number, nothing says
+    there were zeros (codes 1 … 27, 101 and 1201 may be just that — a review): they stay, and a
+    workbook's 010001 still matches 10001 (test_template)."""
     import openpyxl
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    ws.append([1, "г. Иваново", 10001, "Школа № 1", "город", 25])
-    ws.append([10, "Кинешма", 100001, "Школа № 2", "город", 7])
-    path = tmp_path / "registry.xlsx"
-    wb.save(path)
+    def book(rows):
+        wb = openpyxl.Workbook()
+        wb.active.append(HEADER)
+        for r in rows:
+            wb.active.append(r)
+        path = tmp_path / "registry.xlsx"
+        wb.save(path)
+        return path.read_bytes()
+
+    mixed = [[1, "г. Иваново", 10001, "Школа № 1", "город", 25],
+             ["02", "Кинешма", "020002", "Школа № 2", "город", 7]]  # fmt: skip
     with caplog.at_level("WARNING", logger="stage"):
-        rows = parse_registry(path.read_bytes(), "registry.xlsx")
+        rows = parse_registry(book(mixed), "registry.xlsx")
     assert [(r["municipality_code"], r["school_code"]) for r in rows] == [
-        ("01", "010001"), ("10", "100001")]  # fmt: skip
+        ("01", "010001"), ("02", "020002")]  # fmt: skip
     assert "коды ОО записаны числами" in caplog.text and "коды МО" in caplog.text
+    caplog.clear()
+    numbers = [[1, "г. Иваново", 101, "Школа № 1", "город", 25],
+               [12, "Кинешма", 1201, "Школа № 2", "город", 7]]  # fmt: skip
+    with caplog.at_level("WARNING", logger="stage"):
+        rows = parse_registry(book(numbers), "registry.xlsx")
+    assert [(r["municipality_code"], r["school_code"]) for r in rows] == [
+        ("1", "101"),
+        ("12", "1201"),
+    ]
+    assert caplog.text == ""
 
 
 def test_a_csv_with_two_encodings_is_one_clear_line():
@@ -158,6 +174,11 @@ def test_an_unclosed_quote_a_second_code_column_and_one_code_two_names(caplog):
     bad = csv_text(",", rows).replace("Школа № 1", '"Школа № 1')
     with pytest.raises(StageError, match=r"registry.csv, строка 2: кавычка"):
         parse_registry(bad.encode(), "registry.csv")
+    # a review's case: a closed quote whose second line has commas of its own is a name, not an error
+    address = csv_text(",", ROWS[:1]).replace(
+        "Школа № 1", '"МБОУ ""СШ № 1""\nг. Иваново, ул. Ленина, д. 1, корп. 2"'
+    )
+    assert parse_registry(address.encode(), "r.csv")[0]["school_name"].endswith("корп. 2")
     # a name with a line break of its own (Alt+Enter), properly quoted, is no unclosed quote
     two_lines = csv_text(",", ROWS[:1]).replace("Школа № 1", '"Школа № 1\nкорпус 2"')
     assert parse_registry(two_lines.encode(), "r.csv")[0]["school_code"] == "000101"

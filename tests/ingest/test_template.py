@@ -346,9 +346,13 @@ def test_a_class_list_with_names_on_another_sheet_rejects_the_file(tmp_path, dem
     res = ingest(path, demo, registry)
     assert found(res) == {("Список класса", "B1", "error", "personal_data")}
     assert res.status == "rejected"
-    xlsxwriter_book(path, {**grid, "Ответственный": [["ФИО ответственного", "Петрова А. А."]]})
-    res = ingest(path, demo, registry)
-    assert res.problems == [] and res.status == "accepted"
+    # not pupils' data (a review): a label row with its values, a sheet of the staff
+    for name, sheet in (("Ответственный", [["ФИО ответственного", "Петрова А. А."]]),
+                        ("Сведения", [["Класс", "4А", "ФИО учителя", "Петрова А. А."]]),
+                        ("Эксперты", [["№", "ФИО эксперта", "Подпись"], [1, "Петрова А. А.", None]])):  # fmt: skip
+        xlsxwriter_book(path, {**grid, name: sheet})
+        res = ingest(path, demo, registry)
+        assert res.problems == [] and res.status == "accepted", name
 
 
 def test_two_results_sheets_reject_the_file(tmp_path, demo, registry):

@@ -15,7 +15,11 @@ RULES = {
     "threshold_peak": "необычно много участников ровно на пороге базового уровня",
     "identical_answers": "много участников с одинаковым набором баллов по заданиям",
 }
-# why a hidden group's risk classification is not published (pages.Site._withhold_risk)
+# a hidden group's risk classification that is not published, and why (pages.Site._withhold_risk)
+RISK_WITHHELD = {
+    "Школа": "Отнесение школы к зоне риска",
+    "Муниципалитет": "Отнесение муниципалитета к зоне риска",
+}
 RISK_WITHHELD_WHY = (
     "участников так мало, что по нему можно было бы узнать, сколько из них ниже базового уровня"
 )

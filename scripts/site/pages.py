@@ -29,7 +29,7 @@ from pymdownx.slugs import slugify
 
 from scripts.common import item_flags
 from scripts.common.config import plan_date as config_plan_date
-from scripts.common.labels import CRITERIA, RISK_WITHHELD_WHY, RULES, STATUS_SHORT
+from scripts.common.labels import CRITERIA, RISK_WITHHELD, RISK_WITHHELD_WHY, RULES, STATUS_SHORT
 from scripts.common.numfmt import plural, ru_date
 from scripts.site import charts, downloads, suppress
 from scripts.site.escape import MdSafe, md_text, slug
@@ -1207,13 +1207,6 @@ def _more_text(rest: list[dict]) -> str:
     same = plural(n, "такое же замечание", "таких же замечания", "таких же замечаний")
     return (f"… и ещё {n} {same}{where}. Все они — в выгрузке «validation» раздела «Данные» "
             "и в файле обратной связи для школы")  # fmt: skip
-
-
-# A hidden group's classification that alone would fix a level count (Site._withhold_risk)
-RISK_WITHHELD = {
-    "Школа": "Отнесение школы к зоне риска",
-    "Муниципалитет": "Отнесение муниципалитета к зоне риска",
-}
 
 
 def _risk_text(row: dict, short: bool, whose: str = "Школа") -> MdSafe:

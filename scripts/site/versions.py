@@ -74,10 +74,9 @@ def add_version(versions: list[dict], version: str) -> list[dict]:
     if any(v["version"] == version for v in versions):
         rest = [plain(v) for v in versions if v["version"] != version]
         first = plain(next(v for v in versions if v["version"] == version))
-        if versions[0]["version"] != version:
+        # back on top — or still there, marked as it was
+        if versions[0]["version"] != version or versions[0].get("title", "").endswith(AGAIN):
             first["title"] += AGAIN
-        elif versions[0].get("title", "").endswith(AGAIN):
-            first["title"] += AGAIN  # still the latest: as it was
     else:
         rest = [plain(v) for v in versions]
         n = max((_seq(v.get("title", "")) for v in versions), default=0) + 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 
-from scripts.common.labels import CRITERIA, RISK_WITHHELD_WHY, RULES
+from scripts.common.labels import CRITERIA, RISK_WITHHELD, RISK_WITHHELD_WHY, RULES
 from scripts.common.numfmt import round_half_up, ru_date
 from scripts.site.escape import csv_cell
 from scripts.templates.school_template import doc_date, text_workbook
@@ -184,7 +184,7 @@ def analysis_text(mo: dict, region: dict, thr: dict) -> str:
         f"{num(mo.get('advanced_tasks_pct'))} % (регион: {num(region.get('advanced_tasks_pct'))} %).",
     ]
     if mo.get("risk_withheld"):  # the site's form of a tiny hidden municipality (pages.Site)
-        lines.append(f"Отнесение муниципалитета к зоне риска не публикуется: {RISK_WITHHELD_WHY}.")
+        lines.append(f"{RISK_WITHHELD['Муниципалитет']} не публикуется: {RISK_WITHHELD_WHY}.")
     elif mo.get("risk") in (None, ""):
         lines.append("Муниципалитет не классифицирован (нет участников).")
     elif truthy(mo.get("risk")):

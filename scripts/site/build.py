@@ -28,13 +28,10 @@ import re
 import shutil
 from pathlib import Path
 
-import jinja2
-
 from scripts.common.entry import StageError
 from scripts.common.numfmt import ru_date
 from scripts.site import diff, versions
 from scripts.site.escape import MdSafe, md_text
-from scripts.site.pages import render
 from scripts.site.shards import build_shard, docs_index, link_or_copy, merge_shards
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +119,12 @@ def assemble(
     site_dir: Path,
 ) -> Path:
     """The mkdocs project in `work`; returns its mkdocs.yml."""
+    # Imported here: the `site` and `site_shard` jobs need none of the page machinery (0.15 s of
+    # imports a job; jinja2, the report forms, the downloads).
+    import jinja2
+
+    from scripts.site.pages import render
+
     if work.exists():
         shutil.rmtree(work)
     docs = work / "docs"

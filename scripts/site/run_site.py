@@ -6,10 +6,13 @@ import logging
 from pathlib import Path
 
 from scripts.common import entry
-from scripts.site import build, shards
+
+# Each rule imports only its own module: a job's imports are most of a small run's time.
 
 
 def project(smk) -> None:
+    from scripts.site import build
+
     assessments = []
     for aid, docs, manifest in zip(
         smk.params.assessments, smk.input.docs, smk.input.manifests, strict=True
@@ -26,11 +29,15 @@ def project(smk) -> None:
 
 
 def shard(smk) -> None:
+    from scripts.site import shards
+
     shards.build_shard(Path(smk.input[0]), int(smk.wildcards.shard), int(smk.params.shards),
                       Path(smk.output[0]), cache=Path(smk.params.cache))  # fmt: skip
 
 
 def site(smk) -> None:
+    from scripts.site import build
+
     out = build.finish(Path(smk.input.project), [Path(d) for d in smk.input.shards],
                        Path(smk.params.site_dir), keep=int(smk.params.keep or 0))  # fmt: skip
     Path(smk.output[0]).write_text(json.dumps(out, sort_keys=True) + "\n", encoding="utf-8")

@@ -85,6 +85,11 @@ def test_quoted_and_unquoted_dates_are_both_accepted(tmp_path):
         (2.35, 1, "2.4"),
         (24.96, 1, "25.0"),
         (-0.04, 1, "0.0"),
+        # a negative half rounds away from zero, as Excel's ROUND: a difference and its reverse
+        # print with the same magnitude (school − municipality −6.25 → −6.3, the reverse 6.3)
+        (-6.25, 1, "-6.3"),
+        (6.25, 1, "6.3"),
+        (-0.05, 1, "-0.1"),
         (100 / 3, 1, "33.3"),
         (200 / 3, 2, "66.67"),
         (0.1 + 0.2, 1, "0.3"),

@@ -60,6 +60,11 @@ def reason_rows(
             return [""] * n
         return fmt_values(np.broadcast_to(np.asarray(v, dtype=float), (n,)), d)
 
+    def limit(v, d):  # a threshold from the config as it was set (56.67, not 56.7), up to 3 places
+        if v is not None and np.ndim(v) == 0 and d:
+            d = max(d, min(3, len(f"{float(v):.10g}".partition(".")[2])))
+        return col(v, d)
+
     return pd.DataFrame(
         {
             "scope": [scope] * n,
@@ -67,10 +72,10 @@ def reason_rows(
             "kind": [kind] * n,
             "rule": [rule] * n,
             "value": col(value, digits),
-            "threshold": col(threshold, digits),
+            "threshold": limit(threshold, digits),
             "comparison": [comparison] * n,
             "value2": col(value2, digits2),
-            "threshold2": col(threshold2, digits2),
+            "threshold2": limit(threshold2, digits2),
             "comparison2": [comparison2 if value2 is not None else ""] * n,
         },
         columns=REASON_COLUMNS,

@@ -405,3 +405,19 @@ def test_assessment_without_marks_and_single_variant():
     out = run(st, status(("01", "S1", "accepted")), defn=defn)
     assert out["marks"].empty
     assert set(out["items"]["participants"]) == {"5"}
+
+
+def test_a_configured_threshold_is_written_as_it_was_set():
+    """An audit: basic_tasks_pct 56.67 in the config was written 56.7 beside a value 56.7 —
+    «56.7 < 56.7». The threshold keeps its places (up to 3); values keep SPEC's 1 decimal."""
+    from scripts.analyse.risk import reason_rows
+
+    def row(threshold, digits=1, value=170 / 3):
+        r = reason_rows("school", "risk", "basic_tasks_pct", ["s"], [value], threshold, "<", digits)
+        return r.loc[0, "value"], r.loc[0, "threshold"]
+
+    assert row(56.67) == ("56.7", "56.67")
+    assert row(57) == ("56.7", "57.0")
+    assert row(28.5) == ("56.7", "28.5")
+    assert row(12.34567) == ("56.7", "12.346")
+    assert row(5, digits=0, value=4) == ("4", "5")  # a count stays whole

@@ -28,5 +28,7 @@ rule analyse:
     params:
         thresholds=assessment_thresholds,
         definition=assessment_definition,
+        # its bytes, not only its time: a library restored from a backup is read again
+        library=content_of("config/recommendations.yaml"),
     script:
         "../scripts/analyse/main.py"

@@ -6,7 +6,7 @@ import sys
 from types import SimpleNamespace
 from pathlib import Path
 
-from scripts.common.hashing import code_version
+from scripts.common.hashing import code_version, sha256_file
 from scripts.common.snakemake_fixes import daemon_rate_timer, params_without_pandas
 from scripts.ingest import batches as ingest_batches
 from scripts.ingest.errors import DEFAULT_LIMITS
@@ -102,6 +102,24 @@ def batch_fingerprint(wildcards):
     )
 
 
+@functools.cache
+def content_of(path):
+    """sha256 of a file's bytes, a param of the rules that read it: Snakemake re-runs a rule only
+    when an input is NEWER than its output, so a registry or a library restored from a backup
+    with its old time (`cp -p`, an unpacked mail, rsync) was never read again (an audit: the last
+    registry's names stayed in results/ and on the site). Small files, hashed once a run.
+    """
+    return sha256_file(path)[0] if Path(path).is_file() else ""
+
+
+def registry_content(wildcards):
+    return content_of(registry_file(wildcards))
+
+
+def config_content(wildcards):
+    return {p: content_of(p) for p in CONFIG_FILES}
+
+
 def batch_results(wildcards):
     n = len(submission_batches(wildcards.assessment))
     return [f"build/{wildcards.assessment}/ingest/batch-{i}.pickle" for i in range(n)]
@@ -154,6 +172,10 @@ def assessment_plan_date(wildcards):
 
 def assessment_thresholds(wildcards):
     return thresholds(config, DEFINITIONS[wildcards.assessment])
+
+
+# Read by `ingest` (hashed into the manifest) and `analyse` (the texts of recommendations).
+CONFIG_FILES = ["config/config.yaml", "config/recommendations.yaml"]
 
 
 # The validation limits a reader of the methodology page needs (SPEC §4, §7: every threshold).

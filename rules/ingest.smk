@@ -17,6 +17,8 @@ rule registry:
         "logs/{assessment}/registry.log",
     benchmark:
         "benchmarks/{assessment}/registry.tsv"
+    params:
+        content=registry_content,
     script:
         "../scripts/ingest/run_registry.py"
 
@@ -57,7 +59,7 @@ rule ingest:
         registry=registry_file,
         parsed_registry="build/{assessment}/registry.pickle",
         # hashed into the manifest and so into the version id: new texts, new site version
-        config=["config/config.yaml", "config/recommendations.yaml"],
+        config=CONFIG_FILES,
     output:
         students="results/{assessment}/students.csv",
         school_status="results/{assessment}/school_status.csv",
@@ -76,5 +78,6 @@ rule ingest:
             "expected_students_tolerance_pct", 10
         ),
         code_version=CODE_VERSION,
+        config_content=config_content,
     script:
         "../scripts/ingest/main.py"

@@ -16,6 +16,7 @@ rule school_templates:
         "benchmarks/{assessment}/school_templates.tsv"
     params:
         rows={"default_rows": 40, "spare_pct": 10, "min_spare": 5},
+        content=registry_content,
     script:
         "../scripts/templates/school_main.py"
 

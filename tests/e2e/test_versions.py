@@ -452,3 +452,33 @@ def test_killed_at_other_stages_then_rerun_equals_uninterrupted(
     b = {k: v[0] for k, v in snapshot(corrected["root"]).items()}
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_inputs_restored_with_their_old_times_are_read_again(pristine, tmp_path):
+    """An audit: a registry (or a library) put back from a backup keeps its old modification time
+    (`cp -p`, an unpacked mail), older than the outputs — Snakemake saw nothing to do, and the
+    edited registry's names stayed in results/ and on the next site. Its bytes are a param now."""
+    root = copy_project(pristine, tmp_path / "p")
+    registry = next(root.glob("raw/e2e-test/registry.*"))
+    library = root / "config" / "recommendations.yaml"
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    for path in (registry, library):
+        shutil.copy2(path, backup / path.name)
+    schools = root / "results/e2e-test/schools.csv"
+    original = schools.read_bytes()
+    recs = root / "results/e2e-test/recommendations.csv"
+    original_recs = recs.read_bytes()
+    text = registry.read_text(encoding="utf-8-sig")
+    assert "Школа № 3" in text
+    registry.write_text(text.replace("Школа № 3", "Школа после правки"), encoding="utf-8")
+    lib_text = library.read_text(encoding="utf-8")
+    library.write_text(lib_text.replace("Проанализируйте", "Разберите"), encoding="utf-8")
+    ok(run_workflow(root))
+    assert "Школа после правки" in schools.read_text(encoding="utf-8")
+    assert recs.read_bytes() != original_recs
+    for path in (registry, library):  # back as they were, with the times they had
+        shutil.copy2(backup / path.name, path)
+    ok(run_workflow(root))
+    assert schools.read_bytes() == original
+    assert recs.read_bytes() == original_recs

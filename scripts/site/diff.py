@@ -243,7 +243,7 @@ def compare(old: Path | None, new: Path) -> dict:
                 numbers.append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
                     "who": f"{group[0]} {group[1]}".strip(), "name": names.get(group, ""), "row": row, "column": col,
                     "old": o.get(col, ""), "new": n.get(col, "")}))  # fmt: skip
-    numbers = [n for _, n in sorted(numbers, key=lambda x: x[0])]
+    numbers = _own_first(numbers)
     mun_of = {c: r["municipality_code"] for (c,), r in {**os_, **ns}.items()}
     hidden = {c for (c,), r in ns.items() if r.get("suppressed")}
     # a hidden school (in either version) whose file or row changed
@@ -258,10 +258,31 @@ def compare(old: Path | None, new: Path) -> dict:
     return rep
 
 
+def _own_first(numbers: list[tuple[tuple, dict]]) -> list[dict]:
+    """The numbers in report order: first every group's own figures (region, municipalities,
+    schools), then what changed only as a comparison — the region's or municipality's figure
+    repeated in a group's row, a threshold, and a reason's values of a group whose own figures did
+    not change (its difference from the region). After one corrected workbook the comparisons
+    are thousands of rows: an audit found the corrected school's own figures on line 779 of the
+    report, past the page's first 300 rows. Each number gets `comparison` (True/False)."""
+    reasons = next(t for t, table in enumerate(TABLES) if table[0] == "reasons")
+    own = {
+        n["who"]
+        for key, n in numbers
+        if key[2] != reasons and n["column"] not in COMPARISONS | THRESHOLDS
+    }
+    for key, n in numbers:
+        n["comparison"] = n["column"] in COMPARISONS | THRESHOLDS or (
+            key[2] == reasons and n["who"] not in own
+        )
+    return [n for _, n in sorted(numbers, key=lambda x: (x[1]["comparison"], x[0]))]
+
+
 WITHHELD_TEXT = (
-    "Показатели изменились также у: {groups}. Прежние и новые значения здесь не приводятся: "
-    "изменились данные школы, скрытой из-за малого числа участников, и по их разнице эти данные "
-    "можно было бы вычислить. Новые значения — на страницах этих групп"
+    "Не сравниваются показатели групп: {groups}. Изменились данные школы, скрытой из-за малого "
+    "числа участников (или её файл), и по разнице прежних и новых значений этих групп её данные "
+    "можно было бы вычислить; поэтому здесь не сказано и то, изменились ли они. Текущие "
+    "значения — на страницах этих групп"
 )
 # Counts published for every visible group: a municipality's change in one of them must be the sum
 # of its schools' changes, unless a school hidden in one of the versions changed (SPEC §7).
@@ -319,11 +340,15 @@ def _who(n: dict) -> str:
     return f"{n['who']} «{n['name']}»" if n.get("name") else n["who"]
 
 
+def _comparison(n: dict) -> bool:
+    """Only a comparison (`_own_first`); by its column where the number was not classed there."""
+    return bool(n.get("comparison", n["column"] in COMPARISONS | THRESHOLDS))
+
+
 def own_changes(numbers: list[dict]) -> str:
     """«Регион; МО 01 «…»; ОО 010061 «…»»: the groups with a changed figure of their own (not only
     a comparison with the region or municipality), in the report's order; '' if none."""
-    groups = list(dict.fromkeys(
-        _who(n) for n in numbers if n["column"] not in COMPARISONS | THRESHOLDS))  # fmt: skip
+    groups = list(dict.fromkeys(_who(n) for n in numbers if not _comparison(n)))
     text = "; ".join(groups[:OWN_SHOWN])
     if len(groups) > OWN_SHOWN:
         text += f" и ещё {len(groups) - OWN_SHOWN}"
@@ -356,8 +381,10 @@ def render_text(rep: dict, title: str = "") -> str:
         )
     group = None
     for n in rep["numbers"]:
-        if n["who"] != group:
-            group = n["who"]
+        if _comparison(n) and (group is None or not group[1]):
+            lines.append("  Только сравнения с регионом и муниципалитетом:")
+        if (n["who"], _comparison(n)) != group:
+            group = (n["who"], _comparison(n))
             lines.append(f"  {_who(n)}")
         col = column_label(n["column"])
         what = f"{n['row']}: {col}" if n["row"] else col
@@ -369,7 +396,9 @@ def _num(value: str) -> str:
     """CSV text as on the other pages: a decimal comma; empty = not published."""
     if not value:
         return "—"
-    return value.replace(".", ",") if _NUMBER.match(value) else value
+    if not _NUMBER.match(value):
+        return value
+    return value.replace(".", ",").replace("-", "−")  # the minus sign of the other pages
 
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -424,10 +453,21 @@ def render_md(rep: dict, prev: str | None, version: str = "") -> MdSafe:
                 f"Свои показатели изменились у: {md_text(own)}. У остальных групп таблицы "
                 "изменились только сравнения с регионом и муниципалитетом.\n"
             )
-        out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
-        out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
-                for n in rep["numbers"][:LIMIT]]  # fmt: skip
-        out += more(rep["numbers"])
+        own = [n for n in rep["numbers"] if not _comparison(n)]
+        compared = [n for n in rep["numbers"] if _comparison(n)]
+        for part, heading in (
+            (own, ""),
+            (compared, "### Только сравнения с регионом и муниципалитетом\n"),
+        ):
+            if not part:
+                continue
+            if heading:
+                out.append(heading)
+            out.append("| Группа | Строка | Показатель | Было | Стало |\n|---|---|---|---:|---:|")
+            out += [f"| {md_text(_who(n))} | {md_text(n['row'])} | {md_text(column_label(n['column']))} | {md_text(_num(n['old']))} | {md_text(_num(n['new']))} |"
+                    for n in part[:LIMIT]]  # fmt: skip
+            out += more(part)
+            out.append("")
     elif not rep.get("withheld"):
         out.append("Показатели не изменились.")
     return MdSafe("\n".join(out) + "\n")

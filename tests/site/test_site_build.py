@@ -721,8 +721,8 @@ def test_changes_withhold_what_would_reveal_a_hidden_school(tmp_path):
         rep["schools"][0]["code"] == "010002" and "нет файла → принята" in rep["schools"][0]["what"]
     )
     text, page = diff.render_text(rep), diff.render_md(rep, "0a1b", "2c3d")
-    assert "Показатели изменились также у: Регион; МО 01 «М». Прежние и новые значения" in text
-    assert "Показатели изменились также у: Регион; МО 01 «М»." in page
+    assert "Не сравниваются показатели групп: Регион; МО 01 «М». Изменились данные школы" in text
+    assert "Не сравниваются показатели групп: Регион; МО 01 «М»." in page
     for report in (text, page):
         assert "20 → 25" not in report and "5 → 7" not in report and "| 20 | 25 |" not in report
 
@@ -852,3 +852,40 @@ def test_a_school_page_links_each_of_its_sections(two_versions):
         targets = re.findall(r'<a href="#([^"]+)">', body.split("Разделы:", 1)[1].split("</p>")[0])
         assert "уровни-достижения" in targets and "качество-данных" in targets
         assert sorted(targets) == sorted(ids), page
+
+
+def test_a_groups_own_changes_come_before_the_comparisons():
+    """An audit: after one corrected workbook the report listed every municipality's «region, %»
+    before the corrected school, which was past the page's first 300 rows. Own figures first
+    (region, municipalities, schools), then what changed only as a comparison — a reason's value
+    of a school whose own figures did not change (its difference from the region) included."""
+    reasons = next(t for t, table in enumerate(diff.TABLES) if table[0] == "reasons")
+    tasks = next(t for t, table in enumerate(diff.TABLES) if table[0] == "tasks")
+
+    def num(order, code, t, column, who):
+        return ((order, code, t, 0, 0), {"who": who, "name": "", "row": "", "column": column,
+                                         "old": "1", "new": "2"})  # fmt: skip
+
+    numbers = diff._own_first([
+        num(0, "", tasks, "completion_pct", "Регион"),
+        num(1, "01", tasks, "region_pct", "МО 01"),
+        num(1, "01", tasks, "diff_region_pp", "МО 01"),
+        num(2, "0101", tasks, "completion_pct", "ОО 0101"),
+        num(2, "0202", reasons, "value", "ОО 0202"),
+        num(2, "0101", reasons, "value", "ОО 0101"),
+    ])  # fmt: skip
+    order = [(n["who"], n["column"], n["comparison"]) for n in numbers]
+    assert order == [
+        ("Регион", "completion_pct", False),
+        ("ОО 0101", "completion_pct", False),
+        ("ОО 0101", "value", False),  # its own figures changed: its reason's value is its own
+        ("МО 01", "region_pct", True),
+        ("МО 01", "diff_region_pp", True),
+        ("ОО 0202", "value", True),
+    ]
+    report = {"first": False, "inputs": {"added": [], "removed": [], "changed": []},
+              "schools": [], "municipalities": [], "numbers": numbers}  # fmt: skip
+    page = str(diff.render_md(report, "a" * 12, "b" * 12))
+    assert page.index("ОО 0101") < page.index("Только сравнения") < page.index("МО 01")
+    text = diff.render_text(report)
+    assert text.index("ОО 0101") < text.index("Только сравнения") < text.index("МО 01")

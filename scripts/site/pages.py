@@ -137,16 +137,17 @@ def table(head: list, rows: list[list], align: str = "") -> MdSafe:
     if not rows:
         return MdSafe("")
     align = align.ljust(len(head), "l")
-    right = ' class="r"'
+    # r: a number (right, one line); w: a file path, broken anywhere (a word of text never is)
+    cls = {"r": ' class="r"', "w": ' class="w"'}
     out = ["<table data-search-exclude>", "<thead><tr>"]
     out += [
-        f"<th{right if a == 'r' else ''}>{md_text(h)}</th>"
+        f"<th{cls['r'] if a == 'r' else ''}>{md_text(h)}</th>"
         for h, a in zip(head, align, strict=False)
     ]
     out.append("</tr></thead>\n<tbody>")
     for r in rows:
         cells = "".join(
-            f"<td{right if a == 'r' else ''}>{c.html() if isinstance(c, Link) else md_text(c)}</td>"
+            f"<td{cls.get(a, '')}>{c.html() if isinstance(c, Link) else md_text(c)}</td>"
             for c, a in zip(r, align, strict=False)
         )
         out.append(f"<tr>{cells}</tr>")

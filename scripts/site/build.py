@@ -307,6 +307,32 @@ def prepare(
     return plan
 
 
+SITEMAP_HOST = "http://localhost"  # never requested: Material puts the reader's host in its place
+
+
+def write_sitemap(out: Path, vid: str) -> None:
+    """sitemap.xml of one version: every page, for Material's version selector — with it,
+    choosing another version opens the same page there (where it exists), not that version's
+    home (an audit). mkdocs' own sitemap is removed: it carries dates and, without `site_url`,
+    no usable addresses. Material reads only `<loc>`; it replaces the scheme and host by the
+    reader's, so the host here is a placeholder; the pages' paths are what it compares."""
+    import html
+
+    pages = sorted(
+        "" if p.parent == out else p.parent.relative_to(out).as_posix() + "/"
+        for p in out.rglob("index.html")
+        if not p.relative_to(out).parts[0].startswith(("assets", "search"))
+    )
+    urls = "".join(
+        f"<url><loc>{html.escape(f'{SITEMAP_HOST}/{vid}/{page}')}</loc></url>\n" for page in pages
+    )
+    (out / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n",
+        encoding="utf-8",
+    )
+
+
 def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) -> dict:
     """Assemble the shards aside (build/site-build-<version>/), check, one rename to
     site/<version>/, then versions.json, index.html and pruning. Returns
@@ -328,6 +354,7 @@ def finish(work: Path, shard_dirs: list[Path], site_dir: Path, keep: int = 0) ->
             merge_shards([Path(d) for d in shard_dirs], tmp)
             for name in ("sitemap.xml", "sitemap.xml.gz"):
                 (tmp / name).unlink(missing_ok=True)
+            write_sitemap(tmp, vid)
             external = check_offline(tmp)
             if external:
                 raise StageError(

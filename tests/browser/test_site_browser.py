@@ -117,6 +117,23 @@ def test_version_selector_lists_versions(page, served_site):
     assert len(items) == 2 and any("Версия 2" in t for t in items)
 
 
+def test_choosing_another_version_opens_the_same_page_there(page, served_site):
+    """An audit: the version selector took the reader to the other version's home page (Material
+    finds the same page through the version's sitemap.xml, which the build removed)."""
+    s = served_site
+    older = next(p.name for p in s["site"].iterdir() if p.is_dir() and len(p.name) == 12
+                 and p.name != s["version"])  # fmt: skip
+    _open(page, f"{s['base']}/{older}/{s['id']}/mo/01/")
+    page.wait_for_selector(".md-version__link", state="attached", timeout=10000)
+    page.evaluate(
+        """v => [...document.querySelectorAll('.md-version__link')]
+                 .find(a => a.href.endsWith('/' + v + '/')).click()""",
+        s["version"],
+    )
+    page.wait_for_url(f"**/{s['version']}/{s['id']}/mo/01/", timeout=10000)
+    assert all(u.startswith(s["base"] + "/") for u in page.requests)
+
+
 def test_a_latest_address_opens_the_same_page_of_the_newest_version(page, served_site):
     """latest/ holds one page; a bookmark of a school's page under latest/ (an audit: 404) reaches
     that page of the newest version through the site's 404.html, which `make serve` sends."""

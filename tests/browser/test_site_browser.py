@@ -98,6 +98,19 @@ def test_search_finds_a_school_by_part_of_its_name(page, served_site):
     _check_clean(page, served_site)
 
 
+def test_search_finds_a_name_written_with_markup_characters(page, served_site):
+    """An audit: «script» found nothing for the school named «<script>alert(1)</script> …» —
+    the index holds its title as `&lt;script&gt;…`, one word for Material's separator."""
+    from urllib.parse import quote
+
+    _open(page, _url(served_site, "") + "?q=" + quote("script"))
+    results = page.locator(".md-search-result__item a[href*='/oo/']")
+    results.first.wait_for(state="visible", timeout=60000)
+    assert any("<script>alert(1)</script>" in t for t in results.all_inner_texts())
+    assert page.dialogs == []
+    _check_clean(page, served_site)
+
+
 def test_search_finds_a_word_typed_in_quotes(page, served_site):
     """МБОУ "Лицей № 11": with Material's default separator (spaces, hyphens) the word is
     `"Лицей` and «Лицей» found nothing (an audit: «Лицей», «Гимназия», «Средняя»)."""

@@ -826,3 +826,17 @@ def test_plan_without_reference_date_is_judged_on_the_builds_date(assessment, mo
     assert _version_key({**key, "plan_date": "2031-01-02"}) == "v1@2031-01-02"
     fixed = {**key, "definition": {**a, "reference_date": "2021-05-15"}, "plan_date": "2021-05-15"}
     assert _version_key(fixed) == "v1"
+
+
+def test_a_plan_page_without_a_plan_names_no_date(assessment):
+    """An audit: «Состояние мероприятий на 20.04.2023 (дата сборки сайта)» with no plan — the
+    assessment's own date, not the build's. Without events the page only says there is no plan."""
+    from scripts.site.pages import render
+
+    common = {"a": assessment, "k": 6, "reg": {}, "reg_hidden": False}
+    empty = render("plan.md.j2", **common, ref="20.04.2023", plan=[], fixed=False)
+    assert "План мероприятий для этой работы не задан." in empty
+    assert "Состояние мероприятий" not in empty and "20.04.2023" not in empty
+    one = [{"event": "e", "responsible": "r", "deadline": "01.05.2023", "status": "выполнено"}]
+    page = render("plan.md.j2", **common, ref="20.04.2023", plan=one, fixed=False)
+    assert "Состояние мероприятий на 20.04.2023 (дата сборки сайта)" in page

@@ -50,10 +50,25 @@ class DuplicateKey(ValueError):
     """A key written twice in one mapping: YAML would keep the second silently."""
 
 
+# Keys whose values are codes, written as typed: a task id `5.10` or `1` without quotes is the
+# text "5.10" / "1" (YAML would make them the numbers 5.1 and 1; the schema then said «должно быть
+# текстом» — SPEC's example quotes them, a hand-written definition may not).
+TEXT_KEYS = {"id", "result", "code"}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     def construct_mapping(self, node, deep=False):
         seen = set()
-        for key_node, _value_node in node.value:
+        for key_node, value_node in node.value:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value in TEXT_KEYS
+                and isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag in _NUMBER_TAGS
+                and not value_node.style  # plain, not quoted
+            ):
+                value_node.tag = "tag:yaml.org,2002:str"
             if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults`: YAML's own merge
                 continue
             key = self.construct_object(key_node, deep=deep)

@@ -334,8 +334,6 @@ def test_a_config_yaml_with_two_bad_thresholds_names_both(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        # 5.10 unquoted is the number 5.1 to YAML: say so, and how to write it
-        (lambda d: d["tasks"][0].update(id=5.1), 'возьмите его в кавычки: без них YAML читает 5.10'),
         # a trailing space would be invisible in «18 »
         (lambda d: d["tasks"][0].update(id="18 "), "«18» (с пробелом в начале или в конце)"),
         # which code is twice
@@ -362,3 +360,29 @@ def test_definition_messages_name_the_culprit(tmp_path, change, expected):
     with pytest.raises(ConfigError) as info:
         load_assessment(path)
     assert expected in error_text(info.value), error_text(info.value)
+
+
+def test_codes_typed_without_quotes_are_read_as_typed(tmp_path):
+    """An audit of other definitions: `id: 2` stopped the run («должно быть текстом»), and `5.10`
+    is the number 5.1 to YAML. Task ids, their results and planned-result codes are read as the
+    text typed, quoted or not; quoted ones as before."""
+    text = DEMO.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    first, result = data["tasks"][0]["id"], data["tasks"][0]["result"]
+    assert f'id: "{first}"' in text or f"id: '{first}'" in text
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith("- {id:") or line.strip().startswith("- id:"):
+            line = re.sub(r'id: "([^"]+)"', r"id: \1", line)
+            line = re.sub(r'result: "([^"]+)"', r"result: \1", line)
+        if line.strip().startswith("- code:") or line.strip().startswith("- {code:"):
+            line = re.sub(r'code: "([^"]+)"', r"code: \1", line)
+        lines.append(line)
+    unquoted = "\n".join(lines) + "\n"
+    assert unquoted != text
+    path = tmp_path / "math4-2021.yaml"
+    path.write_text(unquoted.replace(f"id: {first},", "id: 5.10,", 1), encoding="utf-8")
+    a = load_assessment(path)
+    assert a["tasks"][0]["id"] == "5.10" and a["tasks"][0]["result"] == result
+    assert [t["id"] for t in a["tasks"][1:]] == [str(t["id"]) for t in data["tasks"][1:]]
+    assert [r["code"] for r in a["planned_results"]] == [r["code"] for r in data["planned_results"]]

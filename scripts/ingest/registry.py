@@ -53,7 +53,9 @@ def decode(data: bytes, name: str = "реестр") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8:
         try:
-            return data.decode("cp1251")
+            # a UTF-8 BOM before Windows-1251 text (an editor's «save with BOM» of a 1251 file):
+            # the BOM is not part of the first header
+            return data.removeprefix(b"\xef\xbb\xbf").decode("cp1251")
         except UnicodeDecodeError:
             line = data[: utf8.start].count(b"\n") + 1
             raise StageError(

@@ -38,6 +38,14 @@ def test_csv_variants(encoding, sep):
     assert rows[1]["settlement"] == "село"
 
 
+def test_a_utf8_bom_before_windows_1251_text_is_not_part_of_the_header():
+    """An audit: «нет столбца «Код МО»» — the header read «п»їКод МО» (an editor's BOM in front
+    of a Windows-1251 file)."""
+    rows = parse_registry(b"\xef\xbb\xbf" + csv_text(";").encode("cp1251"), "registry.csv")
+    assert [r["school_code"] for r in rows] == ["000101", "000201"]
+    assert rows[1]["school_name"] == "Школа, «сельская»"
+
+
 def test_headers_case_spaces_colon_and_optional_columns():
     header = [" код мо ", "МУНИЦИПАЛИТЕТ:", "Код ОО", "наименование оо"]
     text = csv_text(";", [r[:4] for r in ROWS], header)

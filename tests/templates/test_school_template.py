@@ -186,3 +186,11 @@ def test_templates_read_the_registry_as_ingest_does(tmp_path):
         b"\xef\xbb\xbf" + text.replace('"Средняя школа № 1"', "Средняя школа № 1").encode()
     )
     assert [s.school_code for s in load_schools(bom)] == ["010001", "010002", "020001"]
+
+
+def test_examples_name_the_assessments_grade(definition, school):
+    """An audit: a grade-3 work's template still gave «например, 4А-01»."""
+    data = build_school_workbook({**definition, "grade": 3}, school, 52)
+    text = zipfile.ZipFile(io.BytesIO(data))
+    xml = "".join(text.read(n).decode("utf-8") for n in text.namelist() if n.endswith(".xml"))
+    assert "3А-01" in xml and "4А-01" not in xml and "например 3А" in xml

@@ -136,14 +136,19 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
     can conclude, no more. Without `bounds` that is the total's being none or all of what the
     hidden children could have."""
     exact, known, of, ranges = _exactness(children, figures, parent_figures, [*out, *shown], bounds)
-    bad = exact(out, shown)
+    # pinned by the parent's own figure even with every sibling hidden (a municipality where all
+    # 17 pupils solved task 1: each school did) — the parent's result; hiding siblings for it
+    # only blanked them (an audit: a school of 37 hidden beside schools of 5 and 4)
+    own = exact([*out, *shown], [])
+    bad = exact(out, shown) - own
     while bad:
         # the smallest sibling whose hiding leaves fewer pinned figures; else the smallest that at
         # least opens one of them up (its hidden range wider than its published one)
         helps = next(
-            (c for c in shown if len(exact([*out, c], [d for d in shown if d != c])) < len(bad)),
+            (c for c in shown
+             if len(exact([*out, c], [d for d in shown if d != c]) - own) < len(bad)),
             None,
-        )
+        )  # fmt: skip
         if helps is None:
             helps = next((c for c in shown
                           if any(known(c, i) != ranges[c][i] for i in bad if of[c][i][1] > 0)),
@@ -152,7 +157,7 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
             return  # every sibling is hidden, or none would change it: the parent's own figure
         shown.remove(helps)
         out[helps] = SECONDARY
-        bad = exact(out, shown)
+        bad = exact(out, shown) - own
 
 
 def _open_secondary_parents(

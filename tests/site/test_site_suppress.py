@@ -342,3 +342,15 @@ def test_a_hidden_municipalitys_classification_bounds_its_one_hidden_school():
     sup = suppress.plan(*args, levels=levels, bounds={("municipality", "02"): {0: (0, 9)}})
     assert sup.school("0201") == PARENT and sup.school("0202") == PARENT
     assert suppress.plan(*args, levels=levels).school("0202") is None
+
+
+def test_a_figure_the_parent_pins_alone_hides_no_sibling():
+    """Everyone of the municipality at the basic level: its own figure says so of every school,
+    hidden or not. Hiding the schools of 10 and 20 as well (as before) protected nothing."""
+    kids = {"a": 3, "b": 3, "c": 10, "d": 20}
+    levels = {"a": (0, 3, 0), "b": (0, 3, 0), "c": (0, 10, 0), "d": (0, 20, 0)}
+    assert hide_within(False, kids, 6, levels, (0, 36, 0)) == {"a": PRIMARY, "b": PRIMARY}
+    # one pupil of c above basic: the parent no longer pins it, and b + a = 0 above basic would
+    # say so of each of them — so c is hidden too (a figure hiding can protect)
+    levels["c"] = (0, 9, 1)
+    assert hide_within(False, kids, 6, levels, (0, 35, 1))["c"] == SECONDARY

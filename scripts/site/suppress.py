@@ -177,15 +177,15 @@ def _open_secondary_parents(
     hidden parts at least two with at least k participants, and no figure pinned that was not
     pinned before. Its published risk classification bounds its hidden schools through its shown
     ones; that is worked out for one hidden school only (with more, all of them stay hidden)."""
-    scope = {**{("municipality", c): n for c, n in municipalities.items() if n > 0}}
+    muns = {("municipality", c): n for c, n in municipalities.items() if n > 0}
     region = ("region", "")
     schools = {("school", s): n for kids in by_mun.values() for s, n in kids.items() if n > 0}
-    children = {**scope, **schools}
+    children = {**muns, **schools}
     figures = {c: levels[c] for c in children if levels and c in levels}
     parent_figures = levels.get(region, ()) if levels else ()
     own = {c: dict(bounds[c]) for c in children if bounds and c in bounds}
     hidden = {("municipality", c) for c in hidden_muns if municipalities.get(c, 0) > 0}
-    visible = set(scope) - hidden
+    visible = set(muns) - hidden
     opened: dict[str, dict[str, str]] = {}
 
     def check(hid, vis, extra):
@@ -204,11 +204,13 @@ def _open_secondary_parents(
             if mun_bounds:
                 if size > 1:
                     break
-                _, _, ranges = _exactness(children, figures, parent_figures, open_, {})[1:]
+                # what its shown schools publish of figure i, as whole numbers
+                shown = [[_whole_range(*_additive(v, children[c])) for v in figures.get(c, ())]
+                         for c in open_]  # fmt: skip
                 mine = dict(own.get(shut[0], {}))
                 for i, (lo, hi) in mun_bounds.items():
-                    shown_lo = sum(ranges[c][i][0] for c in open_)
-                    shown_hi = sum(ranges[c][i][1] for c in open_)
+                    shown_lo = sum(r[i][0] for r in shown if i < len(r))
+                    shown_hi = sum(r[i][1] for r in shown if i < len(r))
                     was = mine.get(i, (0, math.inf))
                     mine[i] = (max(was[0], lo - shown_hi), min(was[1], hi - shown_lo))
                 extra[shut[0]] = mine

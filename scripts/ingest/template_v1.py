@@ -512,10 +512,15 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
 
     header = find_header(sheet)
     if header is None:
+        # Its rows still belong to this rejected file (SPEC §4: nothing is lost): counted from
+        # below a row that names «Код участника», where one does.
+        rows = _rows_without_header(sheet)
+        out.rows_read += rows
         add(
             "",
             "header_missing",
-            "не найдена строка заголовков таблицы (ячейка «№» в столбце A)",
+            "не найдена строка заголовков таблицы (ячейка «№» в столбце A)"
+            + (f"; строк с участниками под «Код участника»: {rows}" if rows else ""),
             "Верните строку заголовков шаблона: «№», «Код участника», «Класс», «Вариант», "
             "«Отсутствовал» и номера заданий",
         )
@@ -635,6 +640,24 @@ def parse_results(sheet: Sheet, definition: dict, file: str, out: Parsed) -> Non
 
 
 _TASK_LIKE = re.compile(r"\d+([.,]\d+)*[а-яa-z]?")  # a task's header: «15», «5.3», «6а»
+
+
+def _rows_without_header(sheet: Sheet) -> int:
+    """Rows of a table whose «№» header is gone: below the first row with a «Код участника» cell,
+    those with a code in that column or at least three filled cells (a student's; an unused
+    pre-numbered row has its number and perhaps a total). 0 without such a row."""
+    for i, cells in enumerate(sheet.rows):
+        at = next((j for j, c in enumerate(cells) if isinstance(c, str)
+                   and _NORM_STANDARD.get(norm_label(c)) == "student_code"), None)  # fmt: skip
+        if at is None:
+            continue
+        count = 0
+        for row in sheet.rows[i + 1 :]:
+            filled = sum(1 for c in row if not is_empty(c))
+            if (at < len(row) and not is_empty(row[at])) or filled >= 3:
+                count += 1
+        return count
+    return 0
 
 
 def _data_rows(sheet: Sheet, hi: int, data_cols, text_cols):

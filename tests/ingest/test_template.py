@@ -186,6 +186,25 @@ def test_header_problems(tmp_path, demo, registry):
     assert "дата" in next(p.message for p in res.problems if p.cell == "U1")
 
 
+def test_rows_of_a_table_without_its_header_are_counted_in_the_rejected_file(
+    tmp_path, demo, registry
+):
+    """SPEC §4: every non-empty data row is counted or belongs to a rejected file. The «№» header
+    deleted (a title row above the table, the codes column kept): 3 students and an unused
+    pre-numbered row below «Код участника» — 3 rows read, all in this rejected file (was 0)."""
+    header = [None, *demo_header(demo)[1:]]  # the «№» cell emptied, the numbers kept
+    student = [1, "4А-01", "4А", 1, "", *[0] * len(demo["tasks"])]
+    sheets = {
+        "Титул": title_grid(),
+        "Результаты": [["Результаты работы"], header, student, [2, "4А-02", "4А", 2, "н"],
+                       [3, None, "4Б", 1, "", 1, 1], [4]],
+    }  # fmt: skip
+    res = ingest(xlsxwriter_book(tmp_path / "h.xlsx", sheets), demo, registry)
+    assert found(res) == {("Результаты", "", "error", "header_missing")}
+    assert res.rows_read == 3
+    assert "строк с участниками под «Код участника»: 3" in res.problems[0].message
+
+
 def test_no_header_and_no_rows(tmp_path, demo, registry):
     sheets = {"Титул": title_grid(), "Результаты": [["Код участника", "Класс"]]}
     res = ingest(xlsxwriter_book(tmp_path / "n.xlsx", sheets), demo, registry)

@@ -13,6 +13,8 @@ rule analyse:
         municipalities="results/{assessment}/municipalities.csv",
         region="results/{assessment}/region.csv",
         settlements="results/{assessment}/settlements.csv",
+        settlement_tasks="results/{assessment}/settlement_tasks.csv",
+        settlement_results="results/{assessment}/settlement_results.csv",
         tasks="results/{assessment}/tasks.csv",
         planned_results="results/{assessment}/planned_results.csv",
         distribution="results/{assessment}/distribution.csv",

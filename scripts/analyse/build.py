@@ -34,6 +34,8 @@ OUTPUTS = (
     "municipalities",
     "region",
     "settlements",
+    "settlement_tasks",
+    "settlement_results",
     "tasks",
     "planned_results",
     "distribution",
@@ -79,6 +81,9 @@ REGION_COLUMNS = [
     "municipalities_in_risk",
 ]
 SETTLEMENT_COLUMNS = ["scope", "code", "settlement", *COUNT_COLUMNS, *g.STAT_COLUMNS]
+SETTLEMENT_TASK_COLUMNS = ["scope", "code", "settlement", "task", "participants", "completion_pct"]
+SETTLEMENT_RESULT_COLUMNS = ["scope", "code", "settlement", "result", "participants",
+                             "completion_pct"]  # fmt: skip
 TASK_COLUMNS = [
     "scope",
     "code",
@@ -243,6 +248,43 @@ def _comparison_tables(a, region_sums, muni_sums, school_sums, school_muni):
     return out
 
 
+def _settlement_completion(a, scope_sums) -> dict:
+    """settlement_tasks.csv and settlement_results.csv: completion of every task and planned result
+    by settlement type (SPEC §5: the groups «also by settlement type»), for the region and each
+    municipality — the same integer sums as tasks.csv's."""
+    pc, mx = a.point_columns, a.max_array
+    parts: dict[str, list] = {"task": [], "result": []}
+    for scope, sums in scope_sums:
+        n = sums["participants"].to_numpy(dtype=np.int64)
+        p = sums[pc].to_numpy(dtype=np.int64).reshape(len(sums), len(pc))
+        by_result = [a.result_tasks(code) for code in a.results]
+        for mode, names, num, den in (
+            ("task", a.task_ids, p, n[:, None] * mx[None, :]),
+            ("result", a.results,
+             np.stack([p[:, m].sum(axis=1) for m in by_result], axis=1),
+             np.stack([n * int(mx[m].sum()) for m in by_result], axis=1)),
+        ):  # fmt: skip
+            k = len(names)
+            parts[mode].append(
+                pd.DataFrame(
+                    {
+                        "scope": scope,
+                        "code": np.repeat(sums.index.get_level_values(0).to_numpy(object), k),
+                        "settlement": np.repeat(sums.index.get_level_values(1).to_numpy(object), k),
+                        mode: np.tile(np.asarray(names, dtype=object), len(sums)),
+                        "participants": np.repeat(n, k),
+                        "completion_pct": g.pct(num, den).reshape(-1),
+                    }
+                )
+            )
+    return {
+        "settlement_tasks": Table(pd.concat(parts["task"], ignore_index=True),
+                                  SETTLEMENT_TASK_COLUMNS, {"completion_pct": 1}),
+        "settlement_results": Table(pd.concat(parts["result"], ignore_index=True),
+                                    SETTLEMENT_RESULT_COLUMNS, {"completion_pct": 1}),
+    }  # fmt: skip
+
+
 def _per_group_long(a, scope_frames, value_name, item_name, items):
     frames = []
     for scope, wide in scope_frames:
@@ -326,7 +368,7 @@ def analyse(
     with_settl = status.loc[status["settlement"] != ""]
     st_set = st.loc[st["settlement"] != ""]
     sm_set = summed.loc[summed["settlement"] != ""]
-    frames = []
+    frames, by_settlement = [], []
     for scope, key in (("region", g.REGION_KEY), ("municipality", "municipality_code")):
         ws = with_settl.assign(**{g.REGION_KEY: ""})
         idx = pd.MultiIndex.from_frame(
@@ -337,9 +379,11 @@ def analyse(
         f = f.reset_index().rename(columns={key: "code"})
         f.insert(0, "scope", scope)
         frames.append(f)
+        by_settlement.append((scope, sums))
     tables["settlements"] = Table(
         pd.concat(frames, ignore_index=True), SETTLEMENT_COLUMNS, g.STAT_DECIMALS
     )
+    tables.update(_settlement_completion(a, by_settlement))
 
     # ---- tasks.csv, planned_results.csv
     tables.update(_comparison_tables(a, region_sums, muni_sums, school_sums, school_muni))

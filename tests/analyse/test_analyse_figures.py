@@ -274,3 +274,46 @@ def test_rule_declares_every_output_and_schools_first():
     assert sorted(f for _, f in pairs) == sorted(OUTPUTS)
     assert all(key == OUTPUT_KEYS.get(f, f) for key, f in pairs)
     assert "thresholds=assessment_thresholds" in text
+
+
+def test_completion_by_settlement_type_by_hand():
+    """SPEC §5: the groups also by settlement type — per task and per planned result. City: S1
+    (BASIC ×2) and S3 (ABOVE ×1) in 01; village: S2 (BELOW ×1) in 01 and S4 (BASIC ×1) in 02.
+    Task 3 (max 2) in the city: (1 + 1 + 2) / (2 × 3) = 66.7 %; result A (tasks 1, 2; max 2) in
+    the village: (1 + 0 + 1 + 1) / (2 × 2) = 75.0 %; 01's village alone: task 1 100.0, task 2 0.0."""
+    st = students(
+        school("S1", [BASIC, BASIC]),
+        school("S2", [BELOW]),
+        school("S3", [ABOVE]),
+        school("S4", [BASIC]),
+    )
+    ss = status(
+        ("01", "S1", "accepted", "город"),
+        ("01", "S2", "accepted", "село"),
+        ("01", "S3", "accepted", "город"),
+        ("02", "S4", "accepted", "село"),
+    )
+    out = run(st, ss)
+    tasks, results = out["settlement_tasks"], out["settlement_results"]
+    city3 = one(tasks, scope="region", code="", settlement="город", task="3")
+    assert (city3["participants"], city3["completion_pct"]) == ("3", "66.7")
+    village_a = one(results, scope="region", code="", settlement="село", result="A")
+    assert (village_a["participants"], village_a["completion_pct"]) == ("2", "75.0")
+    assert (
+        one(tasks, scope="municipality", code="01", settlement="село", task="1")["completion_pct"]
+        == "100.0"
+    )
+    assert (
+        one(tasks, scope="municipality", code="01", settlement="село", task="2")["completion_pct"]
+        == "0.0"
+    )
+    # advanced task 4 in 01's city: (0 + 0 + 2) / (2 × 3)
+    assert (
+        one(tasks, scope="municipality", code="01", settlement="город", task="4")["completion_pct"]
+        == "33.3"
+    )
+    # every (scope, code, settlement) of settlements.csv, each task / result once, in order
+    keys = out["settlements"][["scope", "code", "settlement"]].values.tolist()
+    assert tasks[["scope", "code", "settlement"]].drop_duplicates().values.tolist() == keys
+    assert tasks["task"].tolist() == ["1", "2", "3", "4"] * len(keys)
+    assert results["result"].tolist() == ["A", "B", "C"] * len(keys)

@@ -16,6 +16,7 @@ from scripts.common import entry
 from scripts.common.config import load_assessment, load_defaults
 from scripts.common.csvio import to_csv_text, write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
+from scripts.common.numfmt import plural
 from scripts.ingest import accounting, batches, feedback, reuse
 from scripts.ingest.errors import DEFAULT_LIMITS
 from scripts.ingest.pipeline import combine, list_submissions, process_all, student_columns
@@ -205,7 +206,9 @@ def summarise(outcome, validation_path: str) -> None:
         first = next((p for p in r.problems if has_error([p])), None)
         log.info("  отклонён %s: %s", r.file, first.message if first else "")
     if len(rejected) > 20:
-        log.info("  ... и ещё %d отклонённых файлов", len(rejected) - 20)
+        more = len(rejected) - 20
+        log.info("  ... и ещё %d %s", more, plural(more, "отклонённый файл", "отклонённых файла",
+                                                   "отклонённых файлов"))  # fmt: skip
     log.info("Отчёт о проверке: %s", validation_path)
 
 

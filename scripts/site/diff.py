@@ -167,9 +167,17 @@ def column_label(col: str) -> str:
     return labels.COLUMNS.get(col, col)
 
 
+def _shown_flag(row: dict, col: str) -> str:
+    """A classification as the version showed it: a withheld one (a hidden group whose
+    classification alone would give a count away) says so, not «—» as for «not classified»."""
+    if col in ("risk", "risk_reasons") and row.get("risk_withheld") == "1":
+        return "не публикуется"
+    return _flag(col, row.get(col, ""))
+
+
 def _flag_changes(o: dict, n: dict, flags) -> str:
     return "; ".join(
-        f"{label}: {_flag(col, o.get(col, ''))} → {_flag(col, n.get(col, ''))}"
+        f"{label}: {_shown_flag(o, col)} → {_shown_flag(n, col)}"
         for col, label in flags
         if o.get(col, "") != n.get(col, "")
     )
@@ -225,6 +233,8 @@ def compare(old: Path | None, new: Path) -> dict:
     names |= {("ОО", c): r["school_name"] for (c,), r in {**os_, **ns}.items()}
     gone = {("МО", c) for (c,) in set(om) ^ set(nm)} | {("ОО", c) for (c,) in set(os_) ^ set(ns)}
     numbers = []
+    arrived = []  # the figures of schools added to / removed from the registry: not listed (they
+    # are «добавлена / удалена» above), but their counts are part of their municipality's change
     for t, (name, keys, where) in enumerate(TABLES):
         o_rows, n_rows, place = _differing(old, new, name, keys)
         for k in sorted(place, key=place.__getitem__):
@@ -233,14 +243,12 @@ def compare(old: Path | None, new: Path) -> dict:
             if o == n:  # the same row written differently (or duplicated): nothing changed
                 continue
             group, row = where(n or o)
-            if group in gone:  # a school or municipality added/removed: reported above
-                continue
             for c, col in enumerate(dict.fromkeys([*(n or o)])):
                 if col in NOT_NUMBERS or o.get(col, "") == n.get(col, ""):
                     continue
                 if col in REPEATED.get(name, ()):  # the group's own figure, reported once
                     continue
-                numbers.append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
+                (arrived if group in gone else numbers).append(((GROUP_ORDER[group[0]], group[1], t, i, c), {
                     "who": f"{group[0]} {group[1]}".strip(), "name": names.get(group, ""), "row": row, "column": col,
                     "old": o.get(col, ""), "new": n.get(col, "")}))  # fmt: skip
     numbers = _own_first(numbers)
@@ -252,7 +260,7 @@ def compare(old: Path | None, new: Path) -> dict:
     changed |= {c for (c,) in set(os_) | set(ns) if os_.get((c,)) != ns.get((c,))}
     was_hidden = hidden | {c for (c,), r in os_.items() if r.get("suppressed")}
     muns = {mun_of[c] for c in changed & was_hidden if c in mun_of}
-    withheld = _withheld(numbers, mun_of, muns)
+    withheld = _withheld([*numbers, *(n for _, n in arrived)], mun_of, muns)
     rep["numbers"] = [n for n in numbers if not _masked(n, set(withheld), mun_of, hidden)]
     rep["withheld"] = [{"who": w, "name": names.get(tuple(w.split(" ", 1)), "")} for w in withheld]
     return rep
@@ -388,7 +396,7 @@ def render_text(rep: dict, title: str = "") -> str:
             lines.append(f"  {_who(n)}")
         col = column_label(n["column"])
         what = f"{n['row']}: {col}" if n["row"] else col
-        lines.append(f"    {what}: {n['old'] or '—'} → {n['new'] or '—'}")
+        lines.append(f"    {what}: {_num(n['old'])} → {_num(n['new'])}")  # as on the page
     return "\n".join(lines) + "\n"
 
 

@@ -41,9 +41,11 @@ def site(smk) -> None:
     out = build.finish(Path(smk.input.project), [Path(d) for d in smk.input.shards],
                        Path(smk.params.site_dir), keep=int(smk.params.keep or 0))  # fmt: skip
     Path(smk.output[0]).write_text(json.dumps(out, sort_keys=True) + "\n", encoding="utf-8")
-    logging.getLogger("stage").info(
-        "Сайт: версия %s (%s)", out["version"], "собрана" if out["built"] else "без изменений"
-    )
+    log = logging.getLogger("stage")
+    log.info("Сайт: версия %s (%s)", out["version"], "собрана" if out["built"] else "без изменений")
+    if out["removed"]:  # said where the analyst sees it, not only in build/site.done
+        log.info("Удалены старые версии (site.keep_versions: %s): %s", smk.params.keep,
+                 ", ".join(out["removed"]))  # fmt: skip
 
 
 def main(smk) -> None:

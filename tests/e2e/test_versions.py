@@ -287,7 +287,7 @@ def test_diff_cli_prints_the_same_school(corrected):
     assert f"{corrected['v1']} → {v2}" in out
     assert "* raw/e2e-test/submissions/mo1/школа1.xlsx" in out
     assert "0101 Школа № 1: зона риска: да → нет" in out
-    assert "ОО 0101 «Школа № 1»" in out and "средний балл: 3.00 → 3.17" in out
+    assert "ОО 0101 «Школа № 1»" in out and "средний балл: 3,00 → 3,17" in out
     assert not re.search(r"\b0102\b|\b0201\b", out.replace(v2, "").replace(corrected["v1"], ""))
     # Explicit versions (as `make diff FROM=… TO=…`): the same report.
     again = subprocess.run(

@@ -458,7 +458,7 @@ def test_diff_names_statuses_rules_and_columns_in_russian(tmp_path):
         "базового уровня, % → —; признаки необъективности: много участников с одинаковым набором "
         "баллов по заданиям, необычно много участников ровно на пороге базового уровня → —")}]  # fmt: skip
     text = diff.render_text(rep)
-    assert "    ниже базового уровня, %: 30.0 → 10.0" in text
+    assert "    ниже базового уровня, %: 30,0 → 10,0" in text  # decimal comma, as on the page
     assert "below_basic" not in text and "accepted" not in text
     page = diff.render_md(rep, "v1")
     assert "| ниже базового уровня, % | 30,0 | 10,0 |" in page
@@ -899,3 +899,41 @@ def test_a_groups_own_changes_come_before_the_comparisons():
     assert page.index("ОО 0101") < page.index("Только сравнения") < page.index("МО 01")
     text = diff.render_text(report)
     assert text.index("ОО 0101") < text.index("Только сравнения") < text.index("МО 01")
+
+
+def test_a_school_added_to_the_registry_is_not_taken_for_a_hidden_one(tmp_path):
+    """An audit: a school of 49 added to the registry (with its workbook) — its figures are not
+    listed (it is «добавлена в реестр»), so its municipality's +49 looked like a hidden school's
+    change and the region's and municipality's numbers were withheld. Its counts now offset the
+    change; a school removed from the registry likewise. A hidden school added still withholds."""
+    base = {"schools": [_school("010001", 20, 5)],
+            "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(20, 5)}],
+            "region": [_area(20, 5)]}  # fmt: skip
+    added = {"schools": [_school("010001", 20, 5), _school("010099", 49, 9)],
+             "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(69, 14)}],
+             "region": [_area(69, 14)]}  # fmt: skip
+    for sub in ("a", "r", "h"):
+        (tmp_path / sub).mkdir()
+    rep = _versions(tmp_path / "a", base, added)
+    assert rep["withheld"] == []
+    assert [s["what"] for s in rep["schools"]] == ["добавлена в реестр"]
+    assert {(n["who"], n["column"], n["old"], n["new"]) for n in rep["numbers"]} == {
+        ("Регион", "participants", "20", "69"), ("Регион", "below_basic", "5", "14"),
+        ("МО 01", "participants", "20", "69"), ("МО 01", "below_basic", "5", "14"),
+    }  # fmt: skip
+    rep = _versions(tmp_path / "r", added, base)  # removed again
+    assert rep["withheld"] == [] and len(rep["numbers"]) == 4
+    hidden = {**added, "schools": [_school("010001", 20, 5), _school("010099", 4, 1, "primary")],
+              "municipalities": [{"municipality_code": "01", "municipality": "М", **_area(24, 6)}],
+              "region": [_area(24, 6)]}  # fmt: skip
+    rep = _versions(tmp_path / "h", base, hidden)
+    assert [w["who"] for w in rep["withheld"]] == ["Регион", "МО 01"] and rep["numbers"] == []
+
+
+def test_a_withheld_classification_reads_not_published_in_the_changes(tmp_path):
+    """An audit: «зона риска: нет → —» for a hidden school whose classification the new version
+    withholds — «—» also means «not classified». It says «не публикуется»."""
+    old = {"schools": [_school("010001", 4, 0, "primary") | {"risk": "0", "risk_withheld": ""}]}
+    new = {"schools": [_school("010001", 4, 0, "primary") | {"risk": "", "risk_withheld": "1"}]}
+    rep = _versions(tmp_path, old, new)
+    assert [s["what"] for s in rep["schools"]] == ["зона риска: нет → не публикуется"]

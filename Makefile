@@ -9,6 +9,12 @@ SMK_FLAGS ?= --quiet rules host --rerun-incomplete
 
 .PHONY: site results test lint format serve templates diff bench cluster unlock clean
 
+# After a failed run: a lock left in .snakemake/locks means another run is going on or one was
+# killed — say so in Russian (Snakemake's own LockException is English), then fail as it did.
+LOCK_HINT = { rc=$$?; test -z "$$(ls -A .snakemake/locks 2>/dev/null)" || echo "Ошибка: папка \
+занята другим запуском или заблокирована прерванным. Если другого запуска нет, выполните \
+make unlock и запустите снова." >&2; exit $$rc; }
+
 # The SLURM plugins go to $(VENV)/cluster, not the venv: Snakemake imports every executor plugin
 # it can see at start, and this one imports pandas (scripts/common/lockfile.py).
 $(STAMP): requirements.lock scripts/common/lockfile.py
@@ -24,14 +30,14 @@ $(STAMP): requirements.lock scripts/common/lockfile.py
 	touch $(STAMP)
 
 site: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(SMK_FLAGS)
+	$(BIN)/snakemake --cores $(CORES) $(SMK_FLAGS) || $(LOCK_HINT)
 	@$(BIN)/python -m scripts.site.where
 
 results: $(STAMP)
-	$(BIN)/snakemake results --cores $(CORES) $(SMK_FLAGS)
+	$(BIN)/snakemake results --cores $(CORES) $(SMK_FLAGS) || $(LOCK_HINT)
 
 templates: $(STAMP)
-	$(BIN)/snakemake templates --cores $(CORES) $(SMK_FLAGS)
+	$(BIN)/snakemake templates --cores $(CORES) $(SMK_FLAGS) || $(LOCK_HINT)
 
 serve: site  # make serve [PORT=8000]
 	$(BIN)/python -m scripts.site.serve --port $(or $(PORT),8000)

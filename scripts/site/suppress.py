@@ -12,9 +12,7 @@ too (secondary); the same for the points of each task and planned result (publis
 percentages: judged by the whole points each allows). Only the parent's own figure can still say
 so (a municipality with nobody below basic: none of its schools has anyone either) — that is the parent's result, not a leak of a
 hidden child's. A hidden parent hides all of its
-children (*parent*), else the parent could be summed back from them — except a municipality hidden
-only for a neighbour's sake (secondary), which publishes the schools it can
-(`_open_secondary_parents`). The hierarchy is
+children (*parent*), else the parent could be summed back from them. The hierarchy is
 region → municipality → school → class; groups with 0 participants carry no results and are left out.
 """
 
@@ -85,46 +83,6 @@ def _whole_range(value: float, cap: float, rel: float) -> tuple[int, int]:
     return low, max(low, high)
 
 
-def _exactness(children, figures, parent_figures, groups, bounds):
-    """exact(hidden, visible): the figures (indexes) of which some hidden group is pinned, when
-    the parent's figures are published and so are the `visible` groups' (see `_no_exact`); with
-    known(c, i) and ranges[c][i], what a reader knows of group c's figure i hidden and shown."""
-    width = len(parent_figures)
-    parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
-    of: dict = {}  # each group's figures (a class publishes fewer: levels only) — made once
-    for c in groups:
-        got = [_additive(v, children[c]) for v in figures.get(c, ())][:width]
-        of[c] = got + [(0, 0, 0.0)] * (width - len(got))
-    ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in groups}
-
-    def known(c, i: int) -> tuple[int, int]:  # a hidden group's figure i, without its value
-        cap = int(of[c][i][1])
-        lo, hi = bounds.get(c, {}).get(i, (0, cap))
-        return max(0, lo), min(cap, hi)
-
-    def exact(hidden, visible) -> set[int]:
-        low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
-        high = [hi for _, hi in parent]
-        for c in visible:
-            for i, (c_low, c_high) in enumerate(ranges[c]):
-                low[i] -= c_high
-                high[i] -= c_low
-        bad = set()
-        for i in range(width):
-            each = [known(c, i) for c in hidden if of[c][i][1] > 0]
-            if not each:
-                continue  # the hidden groups publish nothing of this figure
-            sum_lo, sum_hi = sum(lo for lo, _ in each), sum(hi for _, hi in each)
-            if any(
-                max(lo, low[i] - (sum_hi - hi)) >= min(hi, high[i] - (sum_lo - lo))
-                for lo, hi in each
-            ):
-                bad.add(i)
-        return bad
-
-    return exact, known, of, ranges
-
-
 def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds) -> None:
     """Hide shown siblings (smallest first, only one that helps) while some hidden child's figure
     follows exactly («0 below basic», «task 1: 100 %»). A published percentage is rounded, but
@@ -135,20 +93,47 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
     leaves after its hidden siblings' extremes. It is pinned when those meet — what the reader
     can conclude, no more. Without `bounds` that is the total's being none or all of what the
     hidden children could have."""
-    exact, known, of, ranges = _exactness(children, figures, parent_figures, [*out, *shown], bounds)
-    # pinned by the parent's own figure even with every sibling hidden (a municipality where all
-    # 17 pupils solved task 1: each school did) — the parent's result; hiding siblings for it
-    # only blanked them (an audit: a school of 37 hidden beside schools of 5 and 4)
-    own = exact([*out, *shown], [])
-    bad = exact(out, shown) - own
+    width = len(parent_figures)
+    parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
+    of: dict = {}  # each child's figures (a class publishes fewer: levels only) — made once
+    for c in [*out, *shown]:
+        got = [_additive(v, children[c]) for v in figures.get(c, ())][:width]
+        of[c] = got + [(0, 0, 0.0)] * (width - len(got))
+    ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in shown}
+
+    def known(c, i: int) -> tuple[int, int]:  # a hidden child's figure i, without its value
+        cap = int(of[c][i][1])
+        lo, hi = bounds.get(c, {}).get(i, (0, cap))
+        return max(0, lo), min(cap, hi)
+
+    def exact(hidden, visible) -> set[int]:  # the figures of which some hidden child is pinned
+        low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
+        high = [hi for _, hi in parent]
+        for c in visible:
+            for i, (c_low, c_high) in enumerate(ranges[c]):
+                low[i] -= c_high
+                high[i] -= c_low
+        bad = set()
+        for i in range(width):
+            each = [known(c, i) for c in hidden if of[c][i][1] > 0]
+            if not each:
+                continue  # the hidden children publish nothing of this figure
+            sum_lo, sum_hi = sum(lo for lo, _ in each), sum(hi for _, hi in each)
+            if any(
+                max(lo, low[i] - (sum_hi - hi)) >= min(hi, high[i] - (sum_lo - lo))
+                for lo, hi in each
+            ):
+                bad.add(i)
+        return bad
+
+    bad = exact(out, shown)
     while bad:
         # the smallest sibling whose hiding leaves fewer pinned figures; else the smallest that at
         # least opens one of them up (its hidden range wider than its published one)
         helps = next(
-            (c for c in shown
-             if len(exact([*out, c], [d for d in shown if d != c]) - own) < len(bad)),
+            (c for c in shown if len(exact([*out, c], [d for d in shown if d != c])) < len(bad)),
             None,
-        )  # fmt: skip
+        )
         if helps is None:
             helps = next((c for c in shown
                           if any(known(c, i) != ranges[c][i] for i in bad if of[c][i][1] > 0)),
@@ -157,74 +142,7 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
             return  # every sibling is hidden, or none would change it: the parent's own figure
         shown.remove(helps)
         out[helps] = SECONDARY
-        bad = exact(out, shown) - own
-
-
-def _open_secondary_parents(
-    k: int,
-    hidden_muns: dict[str, str],
-    municipalities: Mapping[str, int],
-    by_mun: Mapping[str, Mapping[str, int]],
-    levels: Mapping | None,
-    bounds: Mapping | None,
-) -> dict[str, dict[str, str]]:
-    """{municipality: {school: reason}} for the municipalities hidden only to protect a neighbour
-    (secondary) that can publish some of their schools. Hiding all of such a municipality's
-    schools (as a parent hidden for its own size does) would blank the pages of schools of 25
-    because a neighbouring municipality has 4 pupils. It is enough that a reader of the region's
-    figures still cannot pin anything: the municipality's place among the region's hidden parts
-    is taken by its smallest schools (one, then more), checked as the region's children are —
-    hidden parts at least two with at least k participants, and no figure pinned that was not
-    pinned before. Its published risk classification bounds its hidden schools through its shown
-    ones; that is worked out for one hidden school only (with more, all of them stay hidden)."""
-    muns = {("municipality", c): n for c, n in municipalities.items() if n > 0}
-    region = ("region", "")
-    schools = {("school", s): n for kids in by_mun.values() for s, n in kids.items() if n > 0}
-    children = {**muns, **schools}
-    figures = {c: levels[c] for c in children if levels and c in levels}
-    parent_figures = levels.get(region, ()) if levels else ()
-    own = {c: dict(bounds[c]) for c in children if bounds and c in bounds}
-    hidden = {("municipality", c) for c in hidden_muns if municipalities.get(c, 0) > 0}
-    visible = set(muns) - hidden
-    opened: dict[str, dict[str, str]] = {}
-
-    def check(hid, vis, extra):
-        exact, *_ = _exactness(children, figures, parent_figures, list(children), {**own, **extra})
-        return exact(sorted(hid), sorted(vis))
-
-    derived: dict = {}  # bounds of an opened municipality's one hidden school
-    before = check(hidden, visible, derived)
-    for mun in sorted(c for c, why in hidden_muns.items() if why == SECONDARY):
-        kids = sorted((n, s) for s, n in by_mun.get(mun, {}).items() if n > 0)
-        for size in range(1, len(kids)):
-            shut = [("school", s) for _, s in kids[:size]]
-            open_ = [("school", s) for _, s in kids[size:]]
-            extra = dict(derived)
-            mun_bounds = own.get(("municipality", mun))
-            if mun_bounds:
-                if size > 1:
-                    break
-                # what its shown schools publish of figure i, as whole numbers
-                shown = [[_whole_range(*_additive(v, children[c])) for v in figures.get(c, ())]
-                         for c in open_]  # fmt: skip
-                mine = dict(own.get(shut[0], {}))
-                for i, (lo, hi) in mun_bounds.items():
-                    shown_lo = sum(r[i][0] for r in shown if i < len(r))
-                    shown_hi = sum(r[i][1] for r in shown if i < len(r))
-                    was = mine.get(i, (0, math.inf))
-                    mine[i] = (max(was[0], lo - shown_hi), min(was[1], hi - shown_lo))
-                extra[shut[0]] = mine
-            hid = (hidden - {("municipality", mun)}) | set(shut)
-            vis = visible | set(open_)
-            if (
-                len(hid) >= 2
-                and sum(children[c] for c in hid) >= k
-                and check(hid, vis, extra) <= before
-            ):
-                hidden, visible, derived = hid, vis, extra
-                opened[mun] = {s: SECONDARY for _, s in kids[:size]}
-                break
-    return opened
+        bad = exact(out, shown)
 
 
 class Suppression:
@@ -279,13 +197,7 @@ def plan(
     by_mun: dict[str, dict[str, int]] = {}
     for code, (mun, n) in schools.items():
         by_mun.setdefault(mun, {})[code] = n
-    opened = {} if region_hidden else _open_secondary_parents(
-        k, sup.municipalities, municipalities, by_mun, levels, bounds
-    )  # fmt: skip
     for mun, kids in sorted(by_mun.items()):
-        if mun in opened:
-            sup.schools.update(opened[mun])
-            continue
         sup.schools.update(within(mun in sup.municipalities, "school", kids, ("municipality", mun)))
     by_school: dict[str, dict[tuple[str, str], int]] = {}
     for key, n in classes.items():

@@ -279,21 +279,28 @@ class Site:
         for r in res["schools"]:
             self.schools_by_mun[r["municipality_code"]].append(r)
         self._hiding: set[str] | None = None  # hides_a_school_of
-        bounds = _risk_bounds(res, th)
+        bounds = _risk_bounds(res, th, assessment)
         # A classification that alone fixes a level count («not in the zone» with 4 participants:
         # nobody below basic) cannot be protected by hiding neighbours (an audit saw that hide
         # every municipality): it bounds nothing in the plan and is withheld where its group is hidden.
         pinned = {key for key, b in bounds.items() if any(lo == hi for lo, hi in b.values())}
+        kept = {key: b for key, b in bounds.items() if key not in pinned}
+        municipalities = {c: _int(m["participants"]) for c, m in self.muns.items()}
+        schools = {c: (s["municipality_code"], _int(s["participants"]))
+                   for c, s in self.schools.items()}  # fmt: skip
+        figures = _additive_figures(res, assessment)
         self.sup = suppress.plan(
             self.k,
             _int(self.region.get("participants")),
-            {c: _int(m["participants"]) for c, m in self.muns.items()},
-            {c: (s["municipality_code"], _int(s["participants"])) for c, s in self.schools.items()},
+            municipalities,
+            schools,
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
-            levels=_additive_figures(res, assessment),
-            bounds={key: b for key, b in bounds.items() if key not in pinned},
+            levels=figures,
+            bounds=kept,
         )
-        self._withhold_risk({key for key in pinned if self._hidden(*key)})
+        # ... and one that, beside its hidden siblings, still pins one of them after the plan
+        pins = suppress.classifications_that_pin(self.sup, municipalities, schools, figures, kept)
+        self._withhold_risk({key for key in pinned if self._hidden(*key)} | pins)
 
     def _hidden(self, scope: str, code: str) -> bool:
         if scope == "municipality":
@@ -567,7 +574,8 @@ def _additive_figures(res: Results, assessment: dict) -> dict:
             points[(r["scope"], r["code"])][i] = (pct / 100 * cap, cap, ROUNDING)
 
     def with_points(scope: str, code: str, row: dict) -> tuple:
-        return counts(row) + tuple(points[(scope, code)])  # zeros where nothing was written
+        # zeros where nothing was written
+        return counts(row) + tuple(points[(scope, code)]) + _sum_figures(row, assessment)
 
     out: dict = {("region", ""): with_points("region", "", res.region)}
     out.update(
@@ -579,17 +587,52 @@ def _additive_figures(res: Results, assessment: dict) -> dict:
     )
     out.update((("school", s["school_code"]), with_points("school", s["school_code"], s))
                for s in res["schools"])  # fmt: skip
-    out.update((("class", (c["school_code"], c["class"])), counts(c)) for c in res["classes"])
+    none = ((0.0, 0.0, 0.0),) * len(keys)  # a class publishes no task's completion
+    out.update((("class", (c["school_code"], c["class"])), counts(c) + none
+                + _sum_figures(c, assessment)) for c in res["classes"])  # fmt: skip
     return out
 
 
-def _risk_bounds(res: Results, th: dict) -> dict:
+MEAN_ROUNDING = 0.005  # a mean score published to 0.01: ± 0.005 points a pupil
+
+
+def _sum_figures(row: dict, assessment: dict) -> tuple:
+    """The points on basic tasks, on advanced tasks and in all (`basic_tasks_pct`,
+    `advanced_tasks_pct`, `mean_score` × participants), the last figures of `_additive_figures`:
+    published for every shown group, so parent − shown siblings gives the hidden ones' sums too
+    (an attack pinned a school of 3 at every basic task from the basic-tasks sum and a sibling's
+    «in the zone for basic tasks»)."""
+    n = _int(row.get("participants"))
+    top = _sum_maxima(assessment)
+    out = []
+    for column, most in zip(("basic_tasks_pct", "advanced_tasks_pct", "mean_score"), top,
+                            strict=True):  # fmt: skip
+        value = _float(row.get(column))
+        if value is None or n <= 0 or not most:
+            out.append((0.0, 0.0, 0.0))
+        elif column == "mean_score":
+            out.append((value * n, n * most, MEAN_ROUNDING / most))
+        else:
+            out.append((value / 100 * n * most, n * most, ROUNDING))
+    return tuple(out)
+
+
+def _sum_maxima(assessment: dict) -> tuple[float, float, float]:
+    basic = sum(float(t["max"]) for t in assessment["tasks"] if t["level"] == "basic")
+    advanced = sum(float(t["max"]) for t in assessment["tasks"] if t["level"] == "advanced")
+    return basic, advanced, basic + advanced
+
+
+def _risk_bounds(res: Results, th: dict, assessment: dict) -> dict:
     """What a group's published risk classification says of its below-basic count (figure 0 of
     `_additive_figures`), for the suppression plan: in the zone for `below_basic_pct` → at least
     the threshold's share of its participants; classified without that reason → fewer (the rules
     compare unrounded values, SPEC §5.1). An audit solved a hidden school of 5 from its
     municipality's count, the shown schools' and the hidden ones' «in the zone / not» alone."""
     out: dict = {}
+    # the basic-task points: the figure after the level counts and every task's and result's
+    basic = 3 + len(assessment["tasks"]) + len({t["result"] for t in assessment["tasks"]})
+    basic_max = _sum_maxima(assessment)[0]
     for scope, rows, key in (
         ("school", res["schools"], "school_code"),
         ("municipality", res["municipalities"], "municipality_code"),
@@ -599,9 +642,14 @@ def _risk_bounds(res: Results, th: dict) -> dict:
             n = _int(r.get("participants"))
             if n <= 0 or r.get("risk") in (None, ""):
                 continue  # not classified: nothing said
+            reasons = (r.get("risk_reasons") or "").split(";")
             edge = math.ceil(share * n / 100 - 1e-9)  # the fewest pupils at or above the share
-            at_least = "below_basic_pct" in (r.get("risk_reasons") or "").split(";")
-            out[(scope, r[key])] = {0: (edge, n) if at_least else (0, edge - 1)}
+            said = {0: (edge, n) if "below_basic_pct" in reasons else (0, edge - 1)}
+            if scope == "school" and basic_max:  # basic tasks below their share, or not
+                cap = round(n * basic_max)
+                low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
+                said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
+            out[(scope, r[key])] = said
     return out
 
 

@@ -83,30 +83,24 @@ def _whole_range(value: float, cap: float, rel: float) -> tuple[int, int]:
     return low, max(low, high)
 
 
-def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds) -> None:
-    """Hide shown siblings (smallest first, only one that helps) while some hidden child's figure
-    follows exactly («0 below basic», «task 1: 100 %»). A published percentage is rounded, but
-    counts and points are whole: a reader turns every published figure into the whole numbers it
-    allows (a school's 37.3 % of 600 points can only be 224), then parent − shown siblings bounds
-    the hidden children's total; each hidden child's own figure lies between what it can be
-    (0 … all, or tighter where `bounds` says so: its risk classification) and what the total
-    leaves after its hidden siblings' extremes. It is pinned when those meet — what the reader
-    can conclude, no more. Without `bounds` that is the total's being none or all of what the
-    hidden children could have."""
+def _exactness(children, figures, parent_figures, groups, bounds):
+    """exact(hidden, visible): the figures (indexes) of which some hidden group is pinned, when
+    the parent's figures are published and so are the `visible` groups' (see `_no_exact`); with
+    known(c, i) and ranges[c][i], what a reader knows of group c's figure i hidden and shown."""
     width = len(parent_figures)
     parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
-    of: dict = {}  # each child's figures (a class publishes fewer: levels only) — made once
-    for c in [*out, *shown]:
+    of: dict = {}  # each group's figures (a class publishes fewer: levels only) — made once
+    for c in groups:
         got = [_additive(v, children[c]) for v in figures.get(c, ())][:width]
         of[c] = got + [(0, 0, 0.0)] * (width - len(got))
-    ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in shown}
+    ranges = {c: [_whole_range(*fig) for fig in of[c]] for c in groups}
 
-    def known(c, i: int) -> tuple[int, int]:  # a hidden child's figure i, without its value
+    def known(c, i: int) -> tuple[int, int]:  # a hidden group's figure i, without its value
         cap = int(of[c][i][1])
         lo, hi = bounds.get(c, {}).get(i, (0, cap))
         return max(0, lo), min(cap, hi)
 
-    def exact(hidden, visible) -> set[int]:  # the figures of which some hidden child is pinned
+    def exact(hidden, visible) -> set[int]:
         low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
         high = [hi for _, hi in parent]
         for c in visible:
@@ -117,7 +111,7 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
         for i in range(width):
             each = [known(c, i) for c in hidden if of[c][i][1] > 0]
             if not each:
-                continue  # the hidden children publish nothing of this figure
+                continue  # the hidden groups publish nothing of this figure
             sum_lo, sum_hi = sum(lo for lo, _ in each), sum(hi for _, hi in each)
             if any(
                 max(lo, low[i] - (sum_hi - hi)) >= min(hi, high[i] - (sum_lo - lo))
@@ -126,6 +120,20 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
                 bad.add(i)
         return bad
 
+    return exact, known, of, ranges
+
+
+def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds) -> None:
+    """Hide shown siblings (smallest first, only one that helps) while some hidden child's figure
+    follows exactly («0 below basic», «task 1: 100 %»). A published percentage is rounded, but
+    counts and points are whole: a reader turns every published figure into the whole numbers it
+    allows (a school's 37.3 % of 600 points can only be 224), then parent − shown siblings bounds
+    the hidden children's total; each hidden child's own figure lies between what it can be
+    (0 … all, or tighter where `bounds` says so: its risk classification) and what the total
+    leaves after its hidden siblings' extremes. It is pinned when those meet — what the reader
+    can conclude, no more. Without `bounds` that is the total's being none or all of what the
+    hidden children could have."""
+    exact, known, of, ranges = _exactness(children, figures, parent_figures, [*out, *shown], bounds)
     bad = exact(out, shown)
     while bad:
         # the smallest sibling whose hiding leaves fewer pinned figures; else the smallest that at
@@ -143,6 +151,43 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
         shown.remove(helps)
         out[helps] = SECONDARY
         bad = exact(out, shown)
+
+
+def classifications_that_pin(
+    sup: Suppression,
+    municipalities: Mapping[str, int],
+    schools: Mapping[str, tuple[str, int]],
+    levels: Mapping | None,
+    bounds: Mapping | None,
+) -> set[tuple[str, str]]:
+    """(scope, code) of the hidden groups whose published risk classifications, with the other
+    published figures, still pin a hidden sibling's figure after the plan (hiding could not help:
+    every sibling is hidden already) — withheld by the site (pages.Site._withhold_risk). An
+    attack: a municipality with 3 below basic, its hidden school of 9 «in the zone» (≥ 3), so its
+    hidden schools of 5 and 5 had none. Only classifications in parents whose figures are shown."""
+    out: set[tuple[str, str]] = set()
+    if not levels or not bounds:
+        return out
+    by_mun: dict[str, dict[str, int]] = {}
+    for code, (mun, n) in schools.items():
+        if n > 0:
+            by_mun.setdefault(mun, {})[code] = n
+    parents = [(("region", ""), "municipality", {c: n for c, n in municipalities.items() if n > 0},
+                sup.municipalities, sup.region_reason)]  # fmt: skip
+    parents += [(("municipality", m), "school", kids, sup.schools, sup.municipality(m))
+                for m, kids in sorted(by_mun.items())]  # fmt: skip
+    for parent, scope, kids, hidden_of, parent_hidden in parents:
+        hidden = sorted(c for c in kids if c in hidden_of)
+        known = {c: bounds[(scope, c)] for c in hidden if (scope, c) in bounds}
+        if parent_hidden or parent not in levels or not known:
+            continue
+        shown = sorted(c for c in kids if c not in hidden_of)
+        figures = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
+        with_bounds = _exactness(kids, figures, levels[parent], [*hidden, *shown], known)[0]
+        without = _exactness(kids, figures, levels[parent], [*hidden, *shown], {})[0]
+        if with_bounds(hidden, shown) - without(hidden, shown):
+            out |= {(scope, c) for c in known}
+    return out
 
 
 class Suppression:

@@ -210,7 +210,13 @@ def test_risk_classification_bounds_compare_unrounded_shares():
     it» is at most one fewer; an unclassified school says nothing."""
     from scripts.site.pages import _risk_bounds
 
-    th = {"risk": {"school": {"below_basic_pct": 25}, "municipality": {"below_basic_pct": 20}}}
+    th = {"risk": {"school": {"below_basic_pct": 25, "basic_tasks_pct": 57},
+                   "municipality": {"below_basic_pct": 20}}}  # fmt: skip
+    # two basic tasks of max 1 and 2, one advanced: basic points are figure 3 + 3 tasks + 2
+    # results = 8; a school of 8 can score 24 on them, 57 % of that is 13.68
+    a = {"tasks": [{"id": "1", "max": 1, "level": "basic", "result": "A"},
+                   {"id": "2", "max": 2, "level": "basic", "result": "A"},
+                   {"id": "3", "max": 2, "level": "advanced", "result": "B"}]}  # fmt: skip
     schools = [
         {"school_code": "a", "participants": "8", "risk": "1", "risk_reasons": "below_basic_pct"},
         {"school_code": "b", "participants": "9", "risk": "1",
@@ -220,10 +226,12 @@ def test_risk_classification_bounds_compare_unrounded_shares():
         {"school_code": "e", "participants": "4", "risk": "", "risk_reasons": "too_few"},
     ]  # fmt: skip
     muns = [{"municipality_code": "01", "participants": "10", "risk": "0", "risk_reasons": ""}]
-    got = _risk_bounds({"schools": schools, "municipalities": muns}, th)
+    got = _risk_bounds({"schools": schools, "municipalities": muns}, th, a)
     assert got == {
-        ("school", "a"): {0: (2, 8)}, ("school", "b"): {0: (3, 9)},
-        ("school", "c"): {0: (0, 2)}, ("school", "d"): {0: (0, 1)},
+        # b, c «in the zone for basic tasks» (< 57 % of 27 = 15.39): at most 15; a, d classified
+        # without that reason: at least 57 % of 24 = 13.68, so 14
+        ("school", "a"): {0: (2, 8), 8: (14, 24)}, ("school", "b"): {0: (3, 9), 8: (0, 15)},
+        ("school", "c"): {0: (0, 2), 8: (0, 15)}, ("school", "d"): {0: (0, 1), 8: (14, 24)},
         ("municipality", "01"): {0: (0, 1)},
     }  # fmt: skip
 
@@ -274,3 +282,30 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
     text = "\n".join(str(c.value) for ws in form for r in ws.iter_rows() for c in r if c.value)
     assert "Отнесение муниципалитета к зоне риска не публикуется" in text
     assert "не в зоне риска" not in text
+
+
+def test_a_hidden_schools_classification_that_still_pins_its_siblings_is_named():
+    """An attack: municipality 01 has 3 below basic in three schools, all hidden (5 and 5, then 9
+    for them); the school of 9 published «in the zone» (≥ 25 %: at least 3) — so the two of 5
+    had nobody below basic. Hiding cannot help (all are hidden): its classification is named
+    for withholding. Without it, 3 among 9 + 5 + 5 pins nothing."""
+    schools = {"0101": ("01", 9), "0102": ("01", 5), "0103": ("01", 5), "0201": ("02", 30)}
+    municipalities = {"01": 19, "02": 30}
+    classes = {("0101", "4А"): 9, ("0102", "4А"): 5, ("0103", "4А"): 5, ("0201", "4А"): 30}
+    levels = {("region", ""): (10, 30, 9), ("municipality", "01"): (3, 12, 4),
+              ("municipality", "02"): (7, 18, 5), ("school", "0101"): (3, 4, 2),
+              ("school", "0102"): (0, 4, 1), ("school", "0103"): (0, 4, 1),
+              ("school", "0201"): (7, 18, 5)}  # fmt: skip
+    bounds = {("school", "0101"): {0: (3, 9)}}
+    sup = suppress.plan(6, 49, municipalities, schools, classes, levels=levels, bounds=bounds)
+    assert {c: sup.school(c) for c in ("0101", "0102", "0103")} == {
+        "0101": SECONDARY, "0102": PRIMARY, "0103": PRIMARY}  # fmt: skip
+    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds) == {
+        ("school", "0101")
+    }
+    # a classification that pins nothing stays: «not in the zone» (fewer than 3 of 9) here
+    loose = {("school", "0101"): {0: (0, 2)}}
+    levels[("school", "0101")], levels[("municipality", "01")] = (2, 5, 2), (2, 13, 4)
+    levels[("region", "")] = (9, 31, 9)
+    sup = suppress.plan(6, 49, municipalities, schools, classes, levels=levels, bounds=loose)
+    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, loose) == set()

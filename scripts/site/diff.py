@@ -312,6 +312,7 @@ def _withheld(numbers: list[dict], mun_of: dict[str, str], muns: set[str]) -> li
     differs from the sum of the changes its schools publish (a hidden school's counts are blank:
     0 here). The region goes with them: its change is theirs."""
     change: dict[tuple, int] = defaultdict(int)
+    of_municipality = set()  # the keys a municipality publishes (its score rows: none now)
     for n in numbers:
         # the group's own counts and its score distribution (the rows both kinds of group have)
         if n["column"] not in COUNTS or not (n["row"] == "" or n["row"].endswith(" балл.")):
@@ -322,9 +323,11 @@ def _withheld(numbers: list[dict], mun_of: dict[str, str], muns: set[str]) -> li
         kind, _, code = n["who"].partition(" ")
         if kind == "МО":
             change[(code, n["row"], n["column"])] += new - old
+            of_municipality.add((code, n["row"], n["column"]))
         elif kind == "ОО" and code in mun_of:
             change[(mun_of[code], n["row"], n["column"])] -= new - old
-    muns = sorted(muns | {code for (code, _, _), left in change.items() if left})
+    muns = sorted(muns | {key[0] for key, left in change.items()
+                          if left and (key[1] == "" or key in of_municipality)})  # fmt: skip
     return (["Регион"] if muns else []) + [f"МО {c}" for c in muns]
 
 

@@ -36,7 +36,7 @@ SECTIONS = [
     ("classes", "Классы"),
     ("tasks", "Выполнение заданий (регион, муниципалитеты, школы)"),
     ("planned_results", "Достижение планируемых результатов"),
-    ("distribution", "Распределение первичных баллов"),
+    ("distribution", "Распределение первичных баллов (школы)"),
     ("items", "Статистика заданий (по вариантам)"),
     ("reasons", "Основания зоны риска и признаки необъективности (значения и пороги)"),
     ("deficits", "Дефициты: задания и планируемые результаты"),
@@ -93,7 +93,11 @@ def tables(site) -> dict[str, tuple[list[str], list[dict]]]:
         return False
 
     for name in ("tasks", "planned_results", "distribution"):
-        out[name] = (cols(name, ()), [r for r in res[name] if visible(r)])
+        out[name] = (cols(name, ()), [r for r in res[name] if visible(r)
+                                      # scores: the schools' only, as the pages show them — a
+                                      # region's or municipality's minus its shown schools' gave
+                                      # the hidden ones' scores exactly (an attack)
+                                      and (name != "distribution" or r.get("scope") == "school")])  # fmt: skip
     out["items"] = (cols("items", ()), res["items"] if sup.region_reason is None else [])
     out.update(_findings(site, cols))
     out["validation"] = (

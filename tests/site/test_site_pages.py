@@ -138,6 +138,12 @@ def test_downloads_suppressed_and_neutralised(built_pages):
     assert hostile2
     val = (out / "data" / "validation.csv").read_text()
     assert "'=cmd" in val and ",=cmd" not in val
+    # score distributions: the shown schools' only (the pages show no other); a municipality's
+    # minus its shown schools' would give its hidden schools' scores exactly
+    dist = list(csv.DictReader(io.StringIO((out / "data" / "distribution.csv").read_text())))
+    shown = {r["school_code"] for r in rows if r["status"] == "accepted" and not r["suppressed"]}
+    assert dist and {r["scope"] for r in dist} == {"school"}
+    assert {r["code"] for r in dist} == shown & {r["code"] for r in site.res["distribution"]}
     tasks = list(csv.DictReader(io.StringIO((out / "data" / "tasks.csv").read_text())))
     assert not any(r["scope"] == "school" and r["code"] == small["school_code"] for r in tasks)
     assert any(r["diff_region_pp"].startswith("-") for r in tasks)  # numbers are not neutralised

@@ -314,6 +314,9 @@ class Site:
         for scope, code in groups:
             row = (self.muns if scope == "municipality" else self.schools)[code]
             row.update(risk="", risk_reasons="", risk_withheld="1")
+        if any(scope == "municipality" for scope, _ in groups):
+            # the region's count of them minus the others' classifications would give it back
+            self.region["municipalities_in_risk"] = ""
         for name in ("reasons", "recommendations"):
             rows = self.res.tables.get(name, [])
             rows[:] = [
@@ -649,8 +652,23 @@ def _risk_bounds(res: Results, th: dict, assessment: dict) -> dict:
                 cap = round(n * basic_max)
                 low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
                 said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
+                said[0] = _below_from_basic_points(said[0], said[basic], n, basic_max, assessment)
             out[(scope, r[key])] = said
     return out
+
+
+def _below_from_basic_points(below, points, n, basic_max, assessment) -> tuple[int, int]:
+    """The below-basic count's bounds tightened by the basic points' (an attack: «in the zone for
+    basic tasks only» — at most 14 basic points and at most 1 below basic of 5 — left 1 below
+    basic, since 4 at the basic level need 4 × 3 points). A pupil at the basic level or above has
+    at least `basic_min` basic points, one below it at most `basic_min` − 1."""
+    need = int(assessment["levels"]["basic_min"])
+    lo, hi = below
+    if need > 0:
+        lo = max(lo, n - points[1] // need)
+    if basic_max - need + 1 > 0:
+        hi = min(hi, int((n * basic_max - points[0]) // (basic_max - need + 1)))
+    return max(0, lo), max(max(0, lo), min(n, hi))
 
 
 def _int(v) -> int:

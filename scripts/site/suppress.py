@@ -176,9 +176,28 @@ def classifications_that_pin(
                 sup.municipalities, sup.region_reason)]  # fmt: skip
     parents += [(("municipality", m), "school", kids, sup.schools, sup.municipality(m))
                 for m, kids in sorted(by_mun.items())]  # fmt: skip
+
+    def through_schools(mun: str) -> dict:
+        """A hidden municipality's figures as its schools' classifications bound them (their
+        sum: a municipality of one school «≥ 2 of 5 below basic» is that itself)."""
+        said = [bounds[("school", c)] for c in by_mun.get(mun, {}) if ("school", c) in bounds]
+        out = {}
+        for i in sorted({i for b in said for i in b}):
+            lo = hi = 0
+            for c, n in by_mun[mun].items():
+                fig = levels.get(("school", c), ())
+                cap = int(_additive(fig[i], n)[1]) if i < len(fig) else 0
+                b = bounds.get(("school", c), {}).get(i, (0, cap))
+                lo, hi = lo + max(0, b[0]), hi + min(cap, b[1])
+            own = bounds.get(("municipality", mun), {}).get(i, (lo, hi))
+            out[i] = (max(lo, own[0]), min(hi, own[1]))
+        return out
+
     for parent, scope, kids, hidden_of, parent_hidden in parents:
         hidden = sorted(c for c in kids if c in hidden_of)
         known = {c: bounds[(scope, c)] for c in hidden if (scope, c) in bounds}
+        if scope == "municipality":  # a hidden municipality's schools all hidden with it
+            known.update({c: b for c in hidden if (b := through_schools(c))})
         if parent_hidden or parent not in levels or not known:
             continue
         shown = sorted(c for c in kids if c not in hidden_of)
@@ -186,7 +205,10 @@ def classifications_that_pin(
         with_bounds = _exactness(kids, figures, levels[parent], [*hidden, *shown], known)[0]
         without = _exactness(kids, figures, levels[parent], [*hidden, *shown], {})[0]
         if with_bounds(hidden, shown) - without(hidden, shown):
-            out |= {(scope, c) for c in known}
+            out |= {(scope, c) for c in known if (scope, c) in bounds}
+            if scope == "municipality":  # and the schools' classifications that bound them
+                out |= {("school", s) for c in known for s in by_mun.get(c, {})
+                        if ("school", s) in bounds}  # fmt: skip
     return out
 
 

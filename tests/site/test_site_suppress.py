@@ -216,7 +216,8 @@ def test_risk_classification_bounds_compare_unrounded_shares():
     # results = 8; a school of 8 can score 24 on them, 57 % of that is 13.68
     a = {"tasks": [{"id": "1", "max": 1, "level": "basic", "result": "A"},
                    {"id": "2", "max": 2, "level": "basic", "result": "A"},
-                   {"id": "3", "max": 2, "level": "advanced", "result": "B"}]}  # fmt: skip
+                   {"id": "3", "max": 2, "level": "advanced", "result": "B"}],
+         "levels": {"basic_min": 2, "above_basic_min": 1}}  # fmt: skip
     schools = [
         {"school_code": "a", "participants": "8", "risk": "1", "risk_reasons": "below_basic_pct"},
         {"school_code": "b", "participants": "9", "risk": "1",
@@ -230,8 +231,11 @@ def test_risk_classification_bounds_compare_unrounded_shares():
     assert got == {
         # b, c «in the zone for basic tasks» (< 57 % of 27 = 15.39): at most 15; a, d classified
         # without that reason: at least 57 % of 24 = 13.68, so 14
-        ("school", "a"): {0: (2, 8), 8: (14, 24)}, ("school", "b"): {0: (3, 9), 8: (0, 15)},
-        ("school", "c"): {0: (0, 2), 8: (0, 15)}, ("school", "d"): {0: (0, 1), 8: (14, 24)},
+        # and the two together (basic_min 2 of 3 basic points): a's at least 14 points leave at
+        # most (24 − 14) / 2 = 5 below basic; c's at most 15 points give at most 7 pupils at the
+        # basic level, so at least 2 of 9 below it — with «fewer than 3» exactly 2 (pinned)
+        ("school", "a"): {0: (2, 5), 8: (14, 24)}, ("school", "b"): {0: (3, 9), 8: (0, 15)},
+        ("school", "c"): {0: (2, 2), 8: (0, 15)}, ("school", "d"): {0: (0, 1), 8: (14, 24)},
         ("municipality", "01"): {0: (0, 1)},
     }  # fmt: skip
 
@@ -267,12 +271,17 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
                   columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
     m3 = next(m for m in res["municipalities"] if m["municipality_code"] == "M3")
     assert (m3["participants"], m3["risk"], m3["risk_reasons"]) == ("4", "0", "")
+    in_risk = res.region["municipalities_in_risk"]
     site = Site(res, h.definition(), h.thresholds())
     # M3 (4 pupils) and the smallest other municipality (M1: 38; M2 39) — nothing more
     assert site.sup.municipalities == {"M3": PRIMARY, "M1": SECONDARY}
     published = {r["municipality_code"]: r for r in downloads.tables(site)["municipalities"][1]}
     assert (published["M3"]["risk"], published["M3"]["risk_reasons"]) == ("", "")
     assert published["M1"]["risk"] == "0"  # a secondary one's classification fixes nothing
+    # nor does the region's count of municipalities in the zone give it back (an attack: that
+    # count minus the others' published classifications)
+    assert in_risk != ""
+    assert downloads.tables(site)["region"][1][0]["municipalities_in_risk"] == ""
     out = tmp_path / "docs"
     build_pages(site, out)
     page = (out / "mo/M3/index.md").read_text(encoding="utf-8")
@@ -309,3 +318,26 @@ def test_a_hidden_schools_classification_that_still_pins_its_siblings_is_named()
     levels[("region", "")] = (9, 31, 9)
     sup = suppress.plan(6, 49, municipalities, schools, classes, levels=levels, bounds=loose)
     assert suppress.classifications_that_pin(sup, municipalities, schools, levels, loose) == set()
+
+
+def test_a_schools_classification_bounding_its_hidden_municipality_is_named():
+    """An attack: hidden municipalities 03 and 04 (5 pupils each, one school each) have 2 below
+    basic together (28 − 20 − 6); school 0401 says «≥ 25 %» (at least 2 of 5) — so 04 has 2 and
+    03 none. The school's classification bounds its municipality (its only school): named, with
+    the municipality's own (which alone says only «≥ 1»)."""
+    schools = {"0101": ("01", 30), "0201": ("02", 20), "0301": ("03", 5), "0401": ("04", 5)}
+    municipalities = {"01": 30, "02": 20, "03": 5, "04": 5}
+    classes = {(s, "4А"): n for s, (_, n) in schools.items()}
+    figures = {"0101": (20, 8, 2), "0201": (6, 10, 4), "0301": (0, 4, 1), "0401": (2, 3, 0)}
+    levels = {("region", ""): (28, 25, 7)}
+    for s, (m, _) in schools.items():
+        levels[("school", s)] = levels[("municipality", m)] = figures[s]
+        levels[("class", (s, "4А"))] = figures[s]
+    bounds = {("school", "0401"): {0: (2, 5)}, ("municipality", "04"): {0: (1, 5)}}
+    sup = suppress.plan(6, 60, municipalities, schools, classes, levels=levels, bounds=bounds)
+    assert sup.municipality("03") == PRIMARY and sup.municipality("04") == PRIMARY
+    got = suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds)
+    assert got == {("school", "0401"), ("municipality", "04")}
+    # the municipality's own «≥ 1» alone leaves 03 anywhere in 0…1: nothing named
+    own = {("municipality", "04"): {0: (1, 5)}}
+    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, own) == set()

@@ -308,14 +308,14 @@ def _withheld(numbers: list[dict], mun_of: dict[str, str], muns: set[str]) -> li
     (or hidden in one of the two versions only) sent its first or a corrected workbook, its
     municipality's and the region's changes are that school's own figures. `muns`: the
     municipalities of such schools known by their files (inputs.csv) or rows (schools.csv); also
-    withheld: a municipality whose change in a count (participants, levels, a score's students)
+    withheld: a municipality whose change in a count of its own (participants, levels)
     differs from the sum of the changes its schools publish (a hidden school's counts are blank:
     0 here). The region goes with them: its change is theirs."""
     change: dict[tuple, int] = defaultdict(int)
-    of_municipality = set()  # the keys a municipality publishes (its score rows: none now)
     for n in numbers:
-        # the group's own counts and its score distribution (the rows both kinds of group have)
-        if n["column"] not in COUNTS or not (n["row"] == "" or n["row"].endswith(" балл.")):
+        # the group's own counts (score rows: a municipality publishes none — and a version
+        # from before that change had them, which would not add up against the new one)
+        if n["column"] not in COUNTS or n["row"] != "":
             continue
         old, new = _count(n["old"]), _count(n["new"])
         if old is None or new is None:
@@ -323,11 +323,9 @@ def _withheld(numbers: list[dict], mun_of: dict[str, str], muns: set[str]) -> li
         kind, _, code = n["who"].partition(" ")
         if kind == "МО":
             change[(code, n["row"], n["column"])] += new - old
-            of_municipality.add((code, n["row"], n["column"]))
         elif kind == "ОО" and code in mun_of:
             change[(mun_of[code], n["row"], n["column"])] -= new - old
-    muns = sorted(muns | {key[0] for key, left in change.items()
-                          if left and (key[1] == "" or key in of_municipality)})  # fmt: skip
+    muns = sorted(muns | {code for (code, _, _), left in change.items() if left})
     return (["Регион"] if muns else []) + [f"МО {c}" for c in muns]
 
 

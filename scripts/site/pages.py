@@ -310,12 +310,23 @@ class Site:
     def _withhold_risk(self, groups: set[tuple[str, str]]) -> None:
         """Publish no risk classification of these hidden groups: the row's `risk` and
         `risk_reasons` empty and `risk_withheld` set (pages say why), their risk reasons and the
-        recommendations chosen by them dropped — everywhere the site and its downloads read them."""
+        recommendations chosen by them dropped — everywhere the site and its downloads read them.
+        Also what would give a withheld one back: a school's — the count of schools in the zone
+        of its municipality and of the region (minus the others' published classifications), and
+        its municipality's own classification (its share of schools in the zone); a
+        municipality's — the region's count of municipalities in the zone."""
+        groups = set(groups)
+        muns = {self.schools[c]["municipality_code"] for scope, c in groups if scope == "school"}
+        for m in muns & set(self.muns):
+            self.muns[m].update(schools_in_risk="", schools_in_risk_pct="")
+            if self.muns[m].get("risk") not in (None, ""):
+                groups.add(("municipality", m))
+        if muns:
+            self.region.update(schools_in_risk="", schools_in_risk_pct="")
         for scope, code in groups:
             row = (self.muns if scope == "municipality" else self.schools)[code]
             row.update(risk="", risk_reasons="", risk_withheld="1")
         if any(scope == "municipality" for scope, _ in groups):
-            # the region's count of them minus the others' classifications would give it back
             self.region["municipalities_in_risk"] = ""
         for name in ("reasons", "recommendations"):
             rows = self.res.tables.get(name, [])

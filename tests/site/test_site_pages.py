@@ -846,3 +846,34 @@ def test_a_plan_page_without_a_plan_names_no_date(assessment):
     one = [{"event": "e", "responsible": "r", "deadline": "01.05.2023", "status": "выполнено"}]
     page = render("plan.md.j2", **common, ref="20.04.2023", plan=one, fixed=False)
     assert "Состояние мероприятий на 20&#46;04&#46;2023 (дата сборки сайта)" in page
+
+
+def test_a_withheld_school_classification_takes_the_counts_that_would_give_it_back(
+    results_dir, assessment, th, tmp_path
+):
+    """A review: a withheld school's classification came back as its municipality's «Школ в зоне
+    риска: 1 из 1» (or the region's count minus the others'). Withholding one blanks the counts
+    of schools in the zone of its municipality and of the region, and withholds the
+    municipality's own classification (its share of schools in the zone); pages say why."""
+    from scripts.site.downloads import tables
+    from scripts.site.load import read_results
+
+    root, _info = results_dir
+    site = Site(read_results(root), assessment, th)
+    school = next(s for s in site.schools.values() if s["risk"] == "1")
+    mun = school["municipality_code"]
+    others = [m for m in site.muns if m != mun and site.muns[m]["schools_in_risk"] != ""]
+    assert site.muns[mun]["schools_in_risk"] != "" and site.muns[mun]["risk"] != ""
+    site._withhold_risk({("school", school["school_code"])})
+    data = {name: rows for name, (_cols, rows) in tables(site).items()}
+    row = next(m for m in data["municipalities"] if m["municipality_code"] == mun)
+    assert (row["schools_in_risk"], row["schools_in_risk_pct"], row["risk"]) == ("", "", "")
+    assert row["risk_withheld"] == "1"
+    assert (
+        data["region"][0]["schools_in_risk"] == ""
+        and data["region"][0]["municipalities_in_risk"] == ""
+    )
+    assert all(site.muns[m]["schools_in_risk"] != "" for m in others)  # the others keep theirs
+    build_pages(site, tmp_path / "docs")
+    page = (tmp_path / "docs" / "mo" / mun / "index.md").read_text(encoding="utf-8")
+    assert "Число школ в зоне риска не публикуется" in page and "Школ в зоне риска:" not in page

@@ -12,8 +12,8 @@ SMK_FLAGS ?= --quiet rules host --rerun-incomplete
 # After a failed run: a lock left in .snakemake/locks means another run is going on or one was
 # killed — say so in Russian (Snakemake's own LockException is English), then fail as it did.
 LOCK_HINT = { rc=$$?; test -z "$$(ls -A .snakemake/locks 2>/dev/null)" || echo "Ошибка: папка \
-занята другим запуском или заблокирована прерванным. Если другого запуска нет, выполните \
-make unlock и запустите снова." >&2; exit $$rc; }
+проекта $$(pwd) занята другим запуском или заблокирована прерванным (.snakemake/locks). Если \
+другого запуска нет, выполните make unlock и запустите снова." >&2; exit $$rc; }
 
 # The SLURM plugins go to $(VENV)/cluster, not the venv: Snakemake imports every executor plugin
 # it can see at start, and this one imports pandas (scripts/common/lockfile.py).

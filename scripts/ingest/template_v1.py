@@ -644,19 +644,18 @@ _TASK_LIKE = re.compile(r"\d+([.,]\d+)*[а-яa-z]?")  # a task's header: «15»,
 
 def _rows_without_header(sheet: Sheet) -> int:
     """Rows of a table whose «№» header is gone: below the first row with a «Код участника» cell,
-    those with a code in that column or at least three filled cells (a student's; an unused
-    pre-numbered row has its number and perhaps a total). 0 without such a row."""
+    those with a cell filled outside the columns headed «Итого» or «Отметка» or not headed at
+    all (where the numbers stand) — SPEC §3.3's rule for an unused pre-numbered row. 0 without
+    such a row."""
     for i, cells in enumerate(sheet.rows):
-        at = next((j for j, c in enumerate(cells) if isinstance(c, str)
-                   and _NORM_STANDARD.get(norm_label(c)) == "student_code"), None)  # fmt: skip
-        if at is None:
+        roles = [_NORM_STANDARD.get(norm_label(c)) if isinstance(c, str) else None for c in cells]
+        if "student_code" not in roles:
             continue
-        count = 0
-        for row in sheet.rows[i + 1 :]:
-            filled = sum(1 for c in row if not is_empty(c))
-            if (at < len(row) and not is_empty(row[at])) or filled >= 3:
-                count += 1
-        return count
+        data = [
+            j for j, c in enumerate(cells) if not is_empty(c) and roles[j] not in ("total", "mark")
+        ]
+        return sum(1 for row in sheet.rows[i + 1 :]
+                   if any(j < len(row) and not is_empty(row[j]) for j in data))  # fmt: skip
     return 0
 
 

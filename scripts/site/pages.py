@@ -572,7 +572,7 @@ def _additive_figures(res: Results, assessment: dict) -> dict:
     result_max: dict[str, float] = defaultdict(float)
     for t in assessment["tasks"]:
         result_max[t["result"]] += float(t["max"])
-    keys = [("task", t) for t in task_max] + [("result", r) for r in result_max]
+    keys = _figure_keys(assessment)
     where = {key: i for i, key in enumerate(keys)}
     points: dict[tuple[str, str], list] = defaultdict(lambda: [(0.0, 0.0, 0.0)] * len(keys))
     for table, column, top in (
@@ -607,6 +607,20 @@ def _additive_figures(res: Results, assessment: dict) -> dict:
     return out
 
 
+def _figure_keys(assessment: dict) -> list[tuple[str, str]]:
+    """The figures of `_additive_figures` after its three level counts: every task's, then every
+    planned result's points (in the definition's order); `_sum_figures`' three follow them."""
+    tasks = dict.fromkeys(t["id"] for t in assessment["tasks"])
+    results = dict.fromkeys(t["result"] for t in assessment["tasks"])
+    return [("task", t) for t in tasks] + [("result", r) for r in results]
+
+
+def _basic_points_figure(assessment: dict) -> int:
+    """The index of the basic-task points among `_additive_figures`' (bounded by the basic-tasks
+    risk rule in `_risk_bounds`)."""
+    return 3 + len(_figure_keys(assessment))
+
+
 MEAN_ROUNDING = 0.005  # a mean score published to 0.01: ± 0.005 points a pupil
 
 
@@ -639,13 +653,13 @@ def _sum_maxima(assessment: dict) -> tuple[float, float, float]:
 
 def _risk_bounds(res: Results, th: dict, assessment: dict) -> dict:
     """What a group's published risk classification says of its below-basic count (figure 0 of
-    `_additive_figures`), for the suppression plan: in the zone for `below_basic_pct` → at least
-    the threshold's share of its participants; classified without that reason → fewer (the rules
-    compare unrounded values, SPEC §5.1). An audit solved a hidden school of 5 from its
+    `_additive_figures`) and a school's of its basic-task points, for the suppression plan: in
+    the zone for `below_basic_pct` → at least the threshold's share of its participants;
+    classified without that reason → fewer (the rules compare unrounded values, SPEC §5.1); for
+    basic tasks likewise below / at least their share of the basic points. An audit solved a hidden school of 5 from its
     municipality's count, the shown schools' and the hidden ones' «in the zone / not» alone."""
     out: dict = {}
-    # the basic-task points: the figure after the level counts and every task's and result's
-    basic = 3 + len(assessment["tasks"]) + len({t["result"] for t in assessment["tasks"]})
+    basic = _basic_points_figure(assessment)
     basic_max = _sum_maxima(assessment)[0]
     for scope, rows, key in (
         ("school", res["schools"], "school_code"),

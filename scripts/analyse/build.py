@@ -181,28 +181,29 @@ def _diff(a_num, a_den, b_num, b_den):
     return g.pct(a_num * b_den - b_num * a_den, a_den * b_den)
 
 
+def _points_and_caps(a, sums, mode):
+    """Group × task (mode "task") or group × planned result ("result") matrices of the points
+    scored and the most the group's participants could score: completion = 100·points/cap."""
+    n = sums["participants"].to_numpy(dtype=np.int64)
+    p = sums[a.point_columns].to_numpy(dtype=np.int64).reshape(len(sums), len(a.point_columns))
+    mx = a.max_array
+    if mode == "task":
+        return p, n[:, None] * mx[None, :]
+    cols_p, cols_d = [], []
+    for code in a.results:
+        mask = a.result_tasks(code)
+        cols_p.append(p[:, mask].sum(axis=1))
+        cols_d.append(n * int(mx[mask].sum()))
+    return np.stack(cols_p, axis=1), np.stack(cols_d, axis=1)
+
+
 def _comparison_tables(a, region_sums, muni_sums, school_sums, school_muni):
     """tasks.csv and planned_results.csv rows."""
-    pc = a.point_columns
-    mx = a.max_array
-
-    def matrices(sums, mode):
-        n = sums["participants"].to_numpy(dtype=np.int64)
-        p = sums[pc].to_numpy(dtype=np.int64)
-        if mode == "task":
-            return p, n[:, None] * mx[None, :]
-        cols_p, cols_d = [], []
-        for code in a.results:
-            mask = a.result_tasks(code)
-            cols_p.append(p[:, mask].sum(axis=1))
-            cols_d.append(n * int(mx[mask].sum()))
-        return np.stack(cols_p, axis=1), np.stack(cols_d, axis=1)
-
     out = {}
     for mode, names, name_col in (("task", a.task_ids, "task"), ("result", a.results, "result")):
-        rp, rd = matrices(region_sums, mode)
-        mp, md = matrices(muni_sums, mode)
-        sp, sd = matrices(school_sums, mode)
+        rp, rd = _points_and_caps(a, region_sums, mode)
+        mp, md = _points_and_caps(a, muni_sums, mode)
+        sp, sd = _points_and_caps(a, school_sums, mode)
         # the municipality of each school, as rows of the municipality matrices
         pos = muni_sums.index.get_indexer(school_muni.reindex(school_sums.index))
         smp, smd = mp[pos], md[pos]
@@ -252,18 +253,11 @@ def _settlement_completion(a, scope_sums) -> dict:
     """settlement_tasks.csv and settlement_results.csv: completion of every task and planned result
     by settlement type (SPEC §5: the groups «also by settlement type»), for the region and each
     municipality — the same integer sums as tasks.csv's."""
-    pc, mx = a.point_columns, a.max_array
     parts: dict[str, list] = {"task": [], "result": []}
     for scope, sums in scope_sums:
         n = sums["participants"].to_numpy(dtype=np.int64)
-        p = sums[pc].to_numpy(dtype=np.int64).reshape(len(sums), len(pc))
-        by_result = [a.result_tasks(code) for code in a.results]
-        for mode, names, num, den in (
-            ("task", a.task_ids, p, n[:, None] * mx[None, :]),
-            ("result", a.results,
-             np.stack([p[:, m].sum(axis=1) for m in by_result], axis=1),
-             np.stack([n * int(mx[m].sum()) for m in by_result], axis=1)),
-        ):  # fmt: skip
+        for mode, names in (("task", a.task_ids), ("result", a.results)):
+            num, den = _points_and_caps(a, sums, mode)
             k = len(names)
             parts[mode].append(
                 pd.DataFrame(

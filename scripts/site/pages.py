@@ -289,6 +289,7 @@ class Site:
         schools = {c: (s["municipality_code"], _int(s["participants"]))
                    for c, s in self.schools.items()}  # fmt: skip
         figures = _additive_figures(res, assessment)
+        link = _level_link(assessment)
         self.sup = suppress.plan(
             self.k,
             _int(self.region.get("participants")),
@@ -297,9 +298,12 @@ class Site:
             {(c["school_code"], c["class"]): _int(c["participants"]) for c in res["classes"]},
             levels=figures,
             bounds=kept,
+            link=link,
         )
         # ... and one that, beside its hidden siblings, still pins one of them after the plan
-        pins = suppress.classifications_that_pin(self.sup, municipalities, schools, figures, kept)
+        pins = suppress.classifications_that_pin(
+            self.sup, municipalities, schools, figures, kept, link
+        )
         self._withhold_risk({key for key in pinned if self._hidden(*key)} | pins)
 
     def _hidden(self, scope: str, code: str) -> bool:
@@ -677,23 +681,25 @@ def _risk_bounds(res: Results, th: dict, assessment: dict) -> dict:
                 cap = round(n * basic_max)
                 low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
                 said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
-                said[0] = _below_from_basic_points(said[0], said[basic], n, basic_max, assessment)
+                said[0] = _below_from_basic_points(said[0], said[basic], n, assessment)
             out[(scope, r[key])] = said
     return out
 
 
-def _below_from_basic_points(below, points, n, basic_max, assessment) -> tuple[int, int]:
+def _level_link(assessment: dict) -> suppress.LevelLink:
+    """How a group's below-basic count (figure 0) and basic points bound each other."""
+    return suppress.LevelLink(below=0, points=_basic_points_figure(assessment),
+                              need=int(assessment["levels"]["basic_min"]),
+                              most=_sum_maxima(assessment)[0])  # fmt: skip
+
+
+def _below_from_basic_points(below, points, n, assessment) -> tuple[int, int]:
     """The below-basic count's bounds tightened by the basic points' (an attack: «in the zone for
     basic tasks only» — at most 14 basic points and at most 1 below basic of 5 — left 1 below
-    basic, since 4 at the basic level need 4 × 3 points). A pupil at the basic level or above has
-    at least `basic_min` basic points, one below it at most `basic_min` − 1."""
-    need = int(assessment["levels"]["basic_min"])
-    lo, hi = below
-    if need > 0:
-        lo = max(lo, n - points[1] // need)
-    if basic_max - need + 1 > 0:
-        hi = min(hi, int((n * basic_max - points[0]) // (basic_max - need + 1)))
-    return max(0, lo), max(max(0, lo), min(n, hi))
+    basic, since 4 at the basic level need 4 × 3 points)."""
+    lo, hi = _level_link(assessment).below_range(n, points)
+    lo = max(lo, below[0])
+    return lo, max(lo, min(hi, below[1]))
 
 
 def _int(v) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -48,6 +49,7 @@ def hide_within(
     levels: Mapping[Hashable, tuple] | None = None,
     parent_levels: tuple | None = None,
     bounds: Mapping[Hashable, Bounds] | None = None,
+    link: LevelLink | None = None,
 ) -> dict:
     """{child: reason} for the children of one parent that must be hidden. With `levels` (each
     child's additive figures: level counts, and the points of each task and planned result) and
@@ -64,7 +66,8 @@ def hide_within(
             out[c] = SECONDARY
             hidden_sum += n
         if levels is not None and parent_levels is not None:
-            _no_exact(out, children, levels, parent_levels, [c for _, _, c in shown], bounds or {})
+            _no_exact(out, children, levels, parent_levels, [c for _, _, c in shown], bounds or {},
+                      link)  # fmt: skip
     return out
 
 
@@ -83,10 +86,33 @@ def _whole_range(value: float, cap: float, rel: float) -> tuple[int, int]:
     return low, max(low, high)
 
 
-def _exactness(children, figures, parent_figures, groups, bounds):
+@dataclass(frozen=True)
+class LevelLink:
+    """A group's below-basic count and its basic-task points bound each other: a pupil at the
+    basic level or above has at least `need` (levels.basic_min) basic points, one below it at
+    most `need` − 1, of `most` a pupil. `below` and `points`: their indexes among the figures."""
+
+    below: int
+    points: int
+    need: int
+    most: float
+
+    def below_range(self, n: int, points: tuple[int, int]) -> tuple[int, int]:
+        """The below-basic count of `n` pupils whose basic points lie in `points` (lo, hi)."""
+        lo, hi = 0, n
+        if self.need > 0:
+            lo = n - int(points[1] // self.need)
+        if self.most - self.need + 1 > 0:
+            hi = int((n * self.most - points[0]) // (self.most - self.need + 1))
+        return max(0, lo), max(max(0, lo), min(n, hi))
+
+
+def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLink | None = None):
     """exact(hidden, visible): the figures (indexes) of which some hidden group is pinned, when
     the parent's figures are published and so are the `visible` groups' (see `_no_exact`); with
-    known(c, i) and ranges[c][i], what a reader knows of group c's figure i hidden and shown."""
+    known(c, i) and ranges[c][i], what a reader knows of group c's figure i hidden and shown.
+    With `link`, a hidden group's basic points as its siblings leave them also bound its
+    below-basic count (a review: 4 pupils left ≥ 50 of 52 basic points had nobody below basic)."""
     width = len(parent_figures)
     parent = [_whole_range(*_additive(v, 0)) for v in parent_figures]
     of: dict = {}  # each group's figures (a class publishes fewer: levels only) — made once
@@ -107,23 +133,36 @@ def _exactness(children, figures, parent_figures, groups, bounds):
             for i, (c_low, c_high) in enumerate(ranges[c]):
                 low[i] -= c_high
                 high[i] -= c_low
-        bad = set()
+
+        def left(i: int, said) -> dict:  # each hidden group's figure i, its siblings' taken away
+            each = {c: said(c) for c in hidden if of[c][i][1] > 0}
+            sum_lo = sum(lo for lo, _ in each.values())
+            sum_hi = sum(hi for _, hi in each.values())
+            return {c: (max(lo, low[i] - (sum_hi - hi)), min(hi, high[i] - (sum_lo - lo)))
+                    for c, (lo, hi) in each.items()}  # fmt: skip
+
+        bad, seen = set(), {}
         for i in range(width):
-            each = [known(c, i) for c in hidden if of[c][i][1] > 0]
-            if not each:
-                continue  # the hidden groups publish nothing of this figure
-            sum_lo, sum_hi = sum(lo for lo, _ in each), sum(hi for _, hi in each)
-            if any(
-                max(lo, low[i] - (sum_hi - hi)) >= min(hi, high[i] - (sum_lo - lo))
-                for lo, hi in each
-            ):
+            seen[i] = left(i, lambda c, i=i: known(c, i))
+            if any(lo >= hi for lo, hi in seen[i].values()):  # empty: publishes nothing of it
                 bad.add(i)
+        if link and max(link.below, link.points) < width and link.below not in bad:
+
+            def tightened(c) -> tuple[int, int]:
+                lo, hi = known(c, link.below)
+                if c in seen[link.points]:
+                    a, b = link.below_range(children[c], seen[link.points][c])
+                    lo, hi = max(lo, a), min(hi, b)
+                return lo, hi
+
+            if any(lo >= hi for lo, hi in left(link.below, tightened).values()):
+                bad.add(link.below)
         return bad
 
     return exact, known, of, ranges
 
 
-def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds) -> None:
+def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds, link=None) -> None:
     """Hide shown siblings (smallest first, only one that helps) while some hidden child's figure
     follows exactly («0 below basic», «task 1: 100 %»). A published percentage is rounded, but
     counts and points are whole: a reader turns every published figure into the whole numbers it
@@ -133,7 +172,9 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds)
     leaves after its hidden siblings' extremes. It is pinned when those meet — what the reader
     can conclude, no more. Without `bounds` that is the total's being none or all of what the
     hidden children could have."""
-    exact, known, of, ranges = _exactness(children, figures, parent_figures, [*out, *shown], bounds)
+    exact, known, of, ranges = _exactness(
+        children, figures, parent_figures, [*out, *shown], bounds, link
+    )
     bad = exact(out, shown)
     while bad:
         # the smallest sibling whose hiding leaves fewer pinned figures; else the smallest that at
@@ -159,6 +200,7 @@ def classifications_that_pin(
     schools: Mapping[str, tuple[str, int]],
     levels: Mapping | None,
     bounds: Mapping | None,
+    link: LevelLink | None = None,
 ) -> set[tuple[str, str]]:
     """(scope, code) of the hidden groups whose published risk classifications, with the other
     published figures, still pin a hidden sibling's figure after the plan (hiding could not help:
@@ -202,8 +244,8 @@ def classifications_that_pin(
             continue
         shown = sorted(c for c in kids if c not in hidden_of)
         figures = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
-        with_bounds = _exactness(kids, figures, levels[parent], [*hidden, *shown], known)[0]
-        without = _exactness(kids, figures, levels[parent], [*hidden, *shown], {})[0]
+        with_bounds = _exactness(kids, figures, levels[parent], [*hidden, *shown], known, link)[0]
+        without = _exactness(kids, figures, levels[parent], [*hidden, *shown], {}, link)[0]
         if with_bounds(hidden, shown) - without(hidden, shown):
             out |= {(scope, c) for c in known if (scope, c) in bounds}
             if scope == "municipality":  # and the schools' classifications that bound them
@@ -240,6 +282,7 @@ def plan(
     classes: Mapping[tuple[str, str], int],
     levels: Mapping[tuple[str, Hashable], Levels] | None = None,
     bounds: Mapping[tuple[str, Hashable], Bounds] | None = None,
+    link: LevelLink | None = None,
 ) -> Suppression:
     """Work out every hidden group top-down.
 
@@ -256,7 +299,7 @@ def plan(
             return hide_within(hidden, kids, k)
         child_levels = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
         known = {c: bounds[(scope, c)] for c in kids if (scope, c) in (bounds or {})}
-        return hide_within(hidden, kids, k, child_levels, levels.get(parent), known)
+        return hide_within(hidden, kids, k, child_levels, levels.get(parent), known, link)
 
     if region_hidden:
         sup.region_reason = PRIMARY

@@ -341,3 +341,33 @@ def test_a_schools_classification_bounding_its_hidden_municipality_is_named():
     # the municipality's own «≥ 1» alone leaves 03 anywhere in 0…1: nothing named
     own = {("municipality", "04"): {0: (1, 5)}}
     assert suppress.classifications_that_pin(sup, municipalities, schools, levels, own) == set()
+
+
+def test_basic_points_left_to_a_hidden_school_bound_its_below_basic_count():
+    """A review, with the demo's 13 basic points a pupil and basic_min 7: municipality M (13
+    pupils, 2 below basic, 116 basic points) has two hidden schools — A (9) «in the zone for
+    basic tasks» only (≤ 66 points, ≤ 2 below basic) and B (4, too few). B has ≥ 116 − 66 = 50
+    of its 52 points; one pupil below basic (≤ 6) would leave at most 6 + 3 × 13 = 45, so B has
+    nobody below basic and A both. Figure by figure nothing is pinned; with the link it is, and
+    A's classification is named for withholding."""
+    link = suppress.LevelLink(below=0, points=3, need=7, most=13)
+    schools = {"A": ("M", 9), "B": ("M", 4), "C": ("N", 30)}
+    municipalities = {"M": 13, "N": 30}
+    classes = {(s, "4А"): n for s, (_, n) in schools.items()}
+    own = {"A": (2, 5, 2, (65, 117, 0.0)), "B": (0, 3, 1, (51, 52, 0.0)),
+           "C": (5, 20, 5, (300, 390, 0.0))}  # fmt: skip
+    levels = {("municipality", "M"): (2, 8, 3, (116, 169, 0.0)),
+              ("municipality", "N"): own["C"], ("region", ""): (7, 28, 8, (416, 559, 0.0))}  # fmt: skip
+    for s, fig in own.items():
+        levels[("school", s)] = fig
+        levels[("class", (s, "4А"))] = fig[:3]
+    bounds = {("school", "A"): {0: (0, 2), 3: (0, 66)}}
+    sup = suppress.plan(6, 43, municipalities, schools, classes, levels=levels, bounds=bounds,
+                        link=link)  # fmt: skip
+    assert (sup.school("A"), sup.school("B"), sup.school("C")) == (SECONDARY, PRIMARY, None)
+    assert suppress.classifications_that_pin(
+        sup, municipalities, schools, levels, bounds, link
+    ) == {("school", "A")}
+    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds) == set()
+    # the link itself: 4 pupils with 50…52 of 52 points have nobody below basic
+    assert link.below_range(4, (50, 52)) == (0, 0) and link.below_range(9, (64, 66)) == (0, 7)

@@ -67,6 +67,7 @@ COMPARISONS = REGION_COMPARISONS | MUNICIPALITY_COMPARISONS
 REASON_LIMITS = {"threshold", "threshold2", "value2"}
 # never a group's own figure (config or the region's): not «its own figures changed»
 THRESHOLDS = {"threshold", "threshold2"}
+NOT_OWN = COMPARISONS | THRESHOLDS  # a column that changes only as a comparison
 OWN_SHOWN = 20  # groups named in that summary
 GROUP_ORDER = {"Регион": 0, "МО": 1, "ОО": 2}
 LIMIT = 300
@@ -274,15 +275,9 @@ def _own_first(numbers: list[tuple[tuple, dict]]) -> list[dict]:
     are thousands of rows: an audit found the corrected school's own figures on line 779 of the
     report, past the page's first 300 rows. Each number gets `comparison` (True/False)."""
     reasons = next(t for t, table in enumerate(TABLES) if table[0] == "reasons")
-    own = {
-        n["who"]
-        for key, n in numbers
-        if key[2] != reasons and n["column"] not in COMPARISONS | THRESHOLDS
-    }
+    own = {n["who"] for key, n in numbers if key[2] != reasons and n["column"] not in NOT_OWN}
     for key, n in numbers:
-        n["comparison"] = n["column"] in COMPARISONS | THRESHOLDS or (
-            key[2] == reasons and n["who"] not in own
-        )
+        n["comparison"] = n["column"] in NOT_OWN or (key[2] == reasons and n["who"] not in own)
     return [n for _, n in sorted(numbers, key=lambda x: (x[1]["comparison"], x[0]))]
 
 
@@ -351,7 +346,7 @@ def _who(n: dict) -> str:
 
 def _comparison(n: dict) -> bool:
     """Only a comparison (`_own_first`); by its column where the number was not classed there."""
-    return bool(n.get("comparison", n["column"] in COMPARISONS | THRESHOLDS))
+    return bool(n.get("comparison", n["column"] in NOT_OWN))
 
 
 def own_changes(numbers: list[dict]) -> str:

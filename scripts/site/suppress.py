@@ -210,10 +210,7 @@ def classifications_that_pin(
     out: set[tuple[str, str]] = set()
     if not levels or not bounds:
         return out
-    by_mun: dict[str, dict[str, int]] = {}
-    for code, (mun, n) in schools.items():
-        if n > 0:
-            by_mun.setdefault(mun, {})[code] = n
+    by_mun = _by_municipality(schools, with_participants=True)
     parents = [(("region", ""), "municipality", {c: n for c, n in municipalities.items() if n > 0},
                 sup.municipalities, sup.region_reason)]  # fmt: skip
     parents += [(("municipality", m), "school", kids, sup.schools, sup.municipality(m))
@@ -251,6 +248,15 @@ def classifications_that_pin(
             if scope == "municipality":  # and the schools' classifications that bound them
                 out |= {("school", s) for c in known for s in by_mun.get(c, {})
                         if ("school", s) in bounds}  # fmt: skip
+    return out
+
+
+def _by_municipality(schools: Mapping[str, tuple[str, int]], with_participants: bool = False):
+    """{municipality: {school: participants}} (only schools with participants if asked)."""
+    out: dict[str, dict[str, int]] = {}
+    for code, (mun, n) in schools.items():
+        if n > 0 or not with_participants:
+            out.setdefault(mun, {})[code] = n
     return out
 
 
@@ -304,9 +310,7 @@ def plan(
     if region_hidden:
         sup.region_reason = PRIMARY
     sup.municipalities = within(region_hidden, "municipality", municipalities, ("region", ""))
-    by_mun: dict[str, dict[str, int]] = {}
-    for code, (mun, n) in schools.items():
-        by_mun.setdefault(mun, {})[code] = n
+    by_mun = _by_municipality(schools)
     for mun, kids in sorted(by_mun.items()):
         sup.schools.update(within(mun in sup.municipalities, "school", kids, ("municipality", mun)))
     by_school: dict[str, dict[tuple[str, str], int]] = {}

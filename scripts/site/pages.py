@@ -280,10 +280,14 @@ class Site:
             self.schools_by_mun[r["municipality_code"]].append(r)
         self._hiding: set[str] | None = None  # hides_a_school_of
         bounds = _risk_bounds(res, th, assessment)
+        could = _risk_bounds(res, th, assessment, alternatives=True)
         # A classification that alone fixes a level count («not in the zone» with 4 participants:
         # nobody below basic) cannot be protected by hiding neighbours (an audit saw that hide
-        # every municipality): it bounds nothing in the plan and is withheld where its group is hidden.
-        pinned = {key for key, b in bounds.items() if any(lo == hi for lo, hi in b.values())}
+        # every municipality): it bounds nothing in the plan and is withheld where its group is
+        # hidden — judged by every classification the group could have, so that «withheld» does
+        # not itself say which (an attack: withheld = «not in the zone» = nobody below basic).
+        pinned = {key for key, alts in could.items()
+                  if any(lo == hi for said in alts for lo, hi in said.values())}  # fmt: skip
         kept = {key: b for key, b in bounds.items() if key not in pinned}
         municipalities = {c: _int(m["participants"]) for c, m in self.muns.items()}
         schools = {c: (s["municipality_code"], _int(s["participants"]))
@@ -302,8 +306,9 @@ class Site:
         )
         # ... and one that, beside its hidden siblings, still pins one of them after the plan
         pins = suppress.classifications_that_pin(
-            self.sup, municipalities, schools, figures, kept, link
-        )
+            self.sup, municipalities, schools, figures, kept, link,
+            {key: alts for key, alts in could.items() if key in kept},
+        )  # fmt: skip
         self._withhold_risk({key for key in pinned if self._hidden(*key)} | pins)
 
     def _hidden(self, scope: str, code: str) -> bool:
@@ -655,35 +660,60 @@ def _sum_maxima(assessment: dict) -> tuple[float, float, float]:
     return basic, advanced, basic + advanced
 
 
-def _risk_bounds(res: Results, th: dict, assessment: dict) -> dict:
+# Every classification a group could have, as the reasons it would carry (only what bounds a figure:
+# a municipality's share of schools in the zone bounds none of its own figures).
+OUTCOMES = {
+    "school": [
+        ("below_basic_pct",),
+        ("basic_tasks_pct",),
+        ("basic_tasks_pct", "below_basic_pct"),
+        (),
+    ],
+    "municipality": [("below_basic_pct",), ()],
+}
+
+
+def _risk_bounds(res: Results, th: dict, assessment: dict, alternatives: bool = False) -> dict:
     """What a group's published risk classification says of its below-basic count (figure 0 of
     `_additive_figures`) and a school's of its basic-task points, for the suppression plan: in
     the zone for `below_basic_pct` → at least the threshold's share of its participants;
     classified without that reason → fewer (the rules compare unrounded values, SPEC §5.1); for
-    basic tasks likewise below / at least their share of the basic points. An audit solved a hidden school of 5 from its
-    municipality's count, the shown schools' and the hidden ones' «in the zone / not» alone."""
+    basic tasks likewise below / at least their share of the basic points. An audit solved a
+    hidden school of 5 from its municipality's count, the shown schools' and the hidden ones'
+    «in the zone / not» alone. With `alternatives`: {group: [the bounds of each classification
+    it could have]} — to decide what to withhold by its size, not by its value (an attack read
+    «withheld» as «not in the zone», i.e. nobody below basic, for a municipality of 4)."""
     out: dict = {}
-    basic = _basic_points_figure(assessment)
-    basic_max = _sum_maxima(assessment)[0]
     for scope, rows, key in (
         ("school", res["schools"], "school_code"),
         ("municipality", res["municipalities"], "municipality_code"),
     ):
-        share = float(th["risk"][scope]["below_basic_pct"])
         for r in rows:
             n = _int(r.get("participants"))
             if n <= 0 or r.get("risk") in (None, ""):
                 continue  # not classified: nothing said
-            reasons = (r.get("risk_reasons") or "").split(";")
-            edge = math.ceil(share * n / 100 - 1e-9)  # the fewest pupils at or above the share
-            said = {0: (edge, n) if "below_basic_pct" in reasons else (0, edge - 1)}
-            if scope == "school" and basic_max:  # basic tasks below their share, or not
-                cap = round(n * basic_max)
-                low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
-                said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
-                said[0] = _below_from_basic_points(said[0], said[basic], n, assessment)
-            out[(scope, r[key])] = said
+            if alternatives:
+                out[(scope, r[key])] = [_said(scope, n, set(reasons), th, assessment)
+                                        for reasons in OUTCOMES[scope]]  # fmt: skip
+            else:
+                reasons = set((r.get("risk_reasons") or "").split(";"))
+                out[(scope, r[key])] = _said(scope, n, reasons, th, assessment)
     return out
+
+
+def _said(scope: str, n: int, reasons: set, th: dict, assessment: dict) -> dict:
+    """The bounds one classification (its reasons; none: not in the zone) puts on a group of n."""
+    share = float(th["risk"][scope]["below_basic_pct"])
+    edge = math.ceil(share * n / 100 - 1e-9)  # the fewest pupils at or above the share
+    said = {0: (edge, n) if "below_basic_pct" in reasons else (0, edge - 1)}
+    basic_max = _sum_maxima(assessment)[0]
+    if scope == "school" and basic_max:  # basic tasks below their share, or not
+        basic = _basic_points_figure(assessment)
+        cap = round(n * basic_max)
+        low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
+        said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
+        said[0] = _below_from_basic_points(said[0], said[basic], n, assessment)
+    return said
 
 
 def _level_link(assessment: dict) -> suppress.LevelLink:

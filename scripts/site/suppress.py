@@ -126,7 +126,9 @@ def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLin
         lo, hi = bounds.get(c, {}).get(i, (0, cap))
         return max(0, lo), min(cap, hi)
 
-    def exact(hidden, visible) -> set[int]:
+    def exact(hidden, visible, contradicts: bool = False):
+        """The pinned figures; with `contradicts`, whether some group's range is empty instead
+        (the bounds cannot all be true: a classification the published figures rule out)."""
         low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
         high = [hi for _, hi in parent]
         for c in visible:
@@ -141,12 +143,9 @@ def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLin
             return {c: (max(lo, low[i] - (sum_hi - hi)), min(hi, high[i] - (sum_lo - lo)))
                     for c, (lo, hi) in each.items()}  # fmt: skip
 
-        bad, seen = set(), {}
-        for i in range(width):
-            seen[i] = left(i, lambda c, i=i: known(c, i))
-            if any(lo >= hi for lo, hi in seen[i].values()):  # empty: publishes nothing of it
-                bad.add(i)
-        if link and max(link.below, link.points) < width and link.below not in bad:
+        seen = {i: left(i, lambda c, i=i: known(c, i)) for i in range(width)}
+        tight: dict = {}
+        if link and max(link.below, link.points) < width:
 
             def tightened(c) -> tuple[int, int]:
                 lo, hi = known(c, link.below)
@@ -155,8 +154,13 @@ def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLin
                     lo, hi = max(lo, a), min(hi, b)
                 return lo, hi
 
-            if any(lo >= hi for lo, hi in left(link.below, tightened).values()):
-                bad.add(link.below)
+            tight = left(link.below, tightened)
+        if contradicts:
+            return any(lo > hi for r in [*seen.values(), tight] for lo, hi in r.values())
+        # (a figure no hidden group publishes has no ranges: nothing to pin)
+        bad = {i for i, r in seen.items() if any(lo >= hi for lo, hi in r.values())}
+        if any(lo >= hi for lo, hi in tight.values()):
+            bad.add(link.below)
         return bad
 
     return exact, known, of, ranges
@@ -201,6 +205,7 @@ def classifications_that_pin(
     levels: Mapping | None,
     bounds: Mapping | None,
     link: LevelLink | None = None,
+    alternatives: Mapping | None = None,
 ) -> set[tuple[str, str]]:
     """(scope, code) of the hidden groups whose published risk classifications, with the other
     published figures, still pin a hidden sibling's figure after the plan (hiding could not help:
@@ -241,9 +246,12 @@ def classifications_that_pin(
             continue
         shown = sorted(c for c in kids if c not in hidden_of)
         figures = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
-        with_bounds = _exactness(kids, figures, levels[parent], [*hidden, *shown], known, link)[0]
-        without = _exactness(kids, figures, levels[parent], [*hidden, *shown], {}, link)[0]
-        if with_bounds(hidden, shown) - without(hidden, shown):
+        # the classifications as published, and each one as it could have been (the others as
+        # published): withheld by what they could say, not by what they say
+        others = [{**known, c: alt} for c in known
+                  for alt in (alternatives or {}).get((scope, c), [])]  # fmt: skip
+        kin = (kids, figures, levels[parent], hidden, shown, link)
+        if any(_pins_more(*kin, said) for said in [known, *others]):
             out |= {(scope, c) for c in known if (scope, c) in bounds}
             if scope == "municipality":  # and the schools' classifications that bound them
                 out |= {("school", s) for c in known for s in by_mun.get(c, {})
@@ -258,6 +266,17 @@ def _by_municipality(schools: Mapping[str, tuple[str, int]], with_participants: 
         if n > 0 or not with_participants:
             out.setdefault(mun, {})[code] = n
     return out
+
+
+def _pins_more(kids, figures, parent_figures, hidden, shown, link, said) -> bool:
+    """Whether the bounds `said` pin a hidden child's figure that nothing else pins (bounds the
+    published figures rule out pin nothing: they are not what the site says)."""
+    groups = [*hidden, *shown]
+    with_said = _exactness(kids, figures, parent_figures, groups, said, link)[0]
+    if with_said(hidden, shown, contradicts=True):
+        return False
+    without = _exactness(kids, figures, parent_figures, groups, {}, link)[0]
+    return bool(with_said(hidden, shown) - without(hidden, shown))
 
 
 class Suppression:

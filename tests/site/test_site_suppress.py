@@ -371,3 +371,32 @@ def test_basic_points_left_to_a_hidden_school_bound_its_below_basic_count():
     assert suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds) == set()
     # the link itself: 4 pupils with 50…52 of 52 points have nobody below basic
     assert link.below_range(4, (50, 52)) == (0, 0) and link.below_range(9, (64, 66)) == (0, 7)
+
+
+def test_a_tiny_municipalitys_classification_is_withheld_whatever_it_is(tmp_path):
+    """An attack: the classification of a hidden municipality of 4 was withheld when «not in the
+    zone» (it would say nobody is below basic) and published when «in the zone» — so «withheld»
+    itself said «nobody below basic». It is withheld by what it could say: in the zone too."""
+    from scripts.site.load import Results
+    from scripts.site.pages import Site
+    from tests.analyse import analyse_helpers as h
+
+    other = (0, 1, 1, 1)
+    st = h.students(
+        h.school("A", [h.BASIC] * 12 + [h.ABOVE] * 6 + [h.BELOW] * 2 + [other]),
+        h.school("B", [h.BASIC] * 9 + [h.ABOVE] * 3 + [h.BELOW] * 3 + [other] * 2),
+        h.school("C", [h.BASIC] * 15 + [h.ABOVE] * 8 + [h.BELOW] * 2 + [other]),
+        h.school("D", [h.BASIC] * 7 + [h.ABOVE] * 3 + [h.BELOW] * 2 + [other]),
+        h.school("E", [h.BASIC] * 3 + [h.BELOW]),  # 1 of 4 below basic: in the zone (≥ 20 %)
+    )
+    ss = h.status(("M1", "A", "accepted"), ("M1", "B", "accepted"), ("M2", "C", "accepted"),
+                  ("M2", "D", "accepted"), ("M3", "E", "accepted"))  # fmt: skip
+    tables = h.run(st, ss)
+    res = Results(root=tmp_path, manifest={"counts": {}, "inputs": []},
+                  tables={n: t.fillna("").astype(str).to_dict("records") for n, t in tables.items()},
+                  columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
+    m3 = next(m for m in res["municipalities"] if m["municipality_code"] == "M3")
+    assert (m3["participants"], m3["risk"]) == ("4", "1")
+    site = Site(res, h.definition(), h.thresholds())
+    assert site.sup.municipality("M3") == PRIMARY
+    assert (site.muns["M3"]["risk"], site.muns["M3"]["risk_withheld"]) == ("", "1")

@@ -684,6 +684,7 @@ def _risk_bounds(res: Results, th: dict, assessment: dict, alternatives: bool = 
     it could have]} — to decide what to withhold by its size, not by its value (an attack read
     «withheld» as «not in the zone», i.e. nobody below basic, for a municipality of 4)."""
     out: dict = {}
+    link = _level_link(assessment)
     for scope, rows, key in (
         ("school", res["schools"], "school_code"),
         ("municipality", res["municipalities"], "municipality_code"),
@@ -693,26 +694,30 @@ def _risk_bounds(res: Results, th: dict, assessment: dict, alternatives: bool = 
             if n <= 0 or r.get("risk") in (None, ""):
                 continue  # not classified: nothing said
             if alternatives:
-                out[(scope, r[key])] = [_said(scope, n, set(reasons), th, assessment)
+                out[(scope, r[key])] = [_said(scope, n, set(reasons), th, link)
                                         for reasons in OUTCOMES[scope]]  # fmt: skip
             else:
                 reasons = set((r.get("risk_reasons") or "").split(";"))
-                out[(scope, r[key])] = _said(scope, n, reasons, th, assessment)
+                out[(scope, r[key])] = _said(scope, n, reasons, th, link)
     return out
 
 
-def _said(scope: str, n: int, reasons: set, th: dict, assessment: dict) -> dict:
-    """The bounds one classification (its reasons; none: not in the zone) puts on a group of n."""
+def _said(scope: str, n: int, reasons: set, th: dict, link: suppress.LevelLink) -> dict:
+    """The bounds one classification (its reasons; none: not in the zone) puts on a group of n:
+    figure 0 (below basic) and, for a school, its basic points (`link.points`), each tightening
+    the other through `link` (an attack: «in the zone for basic tasks» only — at most 14 basic
+    points and at most 1 below basic of 5 — left exactly 1 below basic, since 4 at the basic level
+    need 4 × 3 points)."""
     share = float(th["risk"][scope]["below_basic_pct"])
     edge = math.ceil(share * n / 100 - 1e-9)  # the fewest pupils at or above the share
     said = {0: (edge, n) if "below_basic_pct" in reasons else (0, edge - 1)}
-    basic_max = _sum_maxima(assessment)[0]
-    if scope == "school" and basic_max:  # basic tasks below their share, or not
-        basic = _basic_points_figure(assessment)
-        cap = round(n * basic_max)
+    if scope == "school" and link.most:  # basic tasks below their share, or not
+        cap = round(n * link.most)
         low = math.ceil(float(th["risk"]["school"]["basic_tasks_pct"]) * cap / 100 - 1e-9)
-        said[basic] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
-        said[0] = _below_from_basic_points(said[0], said[basic], n, assessment)
+        said[link.points] = (0, low - 1) if "basic_tasks_pct" in reasons else (low, cap)
+        lo, hi = link.below_range(n, said[link.points])
+        lo = max(lo, said[0][0])
+        said[0] = (lo, max(lo, min(hi, said[0][1])))
     return said
 
 
@@ -721,15 +726,6 @@ def _level_link(assessment: dict) -> suppress.LevelLink:
     return suppress.LevelLink(below=0, points=_basic_points_figure(assessment),
                               need=int(assessment["levels"]["basic_min"]),
                               most=_sum_maxima(assessment)[0])  # fmt: skip
-
-
-def _below_from_basic_points(below, points, n, assessment) -> tuple[int, int]:
-    """The below-basic count's bounds tightened by the basic points' (an attack: «in the zone for
-    basic tasks only» — at most 14 basic points and at most 1 below basic of 5 — left 1 below
-    basic, since 4 at the basic level need 4 × 3 points)."""
-    lo, hi = _level_link(assessment).below_range(n, points)
-    lo = max(lo, below[0])
-    return lo, max(lo, min(hi, below[1]))
 
 
 def _int(v) -> int:

@@ -251,7 +251,10 @@ def classifications_that_pin(
         others = [{**known, c: alt} for c in known
                   for alt in (alternatives or {}).get((scope, c), [])]  # fmt: skip
         kin = (kids, figures, levels[parent], hidden, shown, link)
-        if any(_pins_more(*kin, said) for said in [known, *others]):
+        free = _exactness(kids, figures, levels[parent], [*hidden, *shown], {}, link)[0](
+            hidden, shown
+        )  # pinned with no classification at all: once per parent
+        if any(_pins_more(*kin, said, free) for said in [known, *others]):
             out |= {(scope, c) for c in known if (scope, c) in bounds}
             if scope == "municipality":  # and the schools' classifications that bound them
                 out |= {("school", s) for c in known for s in by_mun.get(c, {})
@@ -268,15 +271,14 @@ def _by_municipality(schools: Mapping[str, tuple[str, int]], with_participants: 
     return out
 
 
-def _pins_more(kids, figures, parent_figures, hidden, shown, link, said) -> bool:
-    """Whether the bounds `said` pin a hidden child's figure that nothing else pins (bounds the
-    published figures rule out pin nothing: they are not what the site says)."""
-    groups = [*hidden, *shown]
-    with_said = _exactness(kids, figures, parent_figures, groups, said, link)[0]
+def _pins_more(kids, figures, parent_figures, hidden, shown, link, said, free) -> bool:
+    """Whether the bounds `said` pin a hidden child's figure beyond `free` (what is pinned
+    without them); bounds the published figures rule out pin nothing: they are not what the
+    site says."""
+    with_said = _exactness(kids, figures, parent_figures, [*hidden, *shown], said, link)[0]
     if with_said(hidden, shown, contradicts=True):
         return False
-    without = _exactness(kids, figures, parent_figures, groups, {}, link)[0]
-    return bool(with_said(hidden, shown) - without(hidden, shown))
+    return bool(with_said(hidden, shown) - free)
 
 
 class Suppression:

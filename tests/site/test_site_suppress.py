@@ -240,6 +240,28 @@ def test_risk_classification_bounds_compare_unrounded_shares():
     }  # fmt: skip
 
 
+def _tiny_region(tmp_path, pupils_of_e: list):
+    """The analysed results of a region of municipalities M1 (schools A, B), M2 (C, D) and M3 (only
+    school E, of `pupils_of_e`), as the site reads them (the analysis of tests/analyse)."""
+    from scripts.site.load import Results
+    from tests.analyse import analyse_helpers as h
+
+    other = (0, 1, 1, 1)  # basic: no task is solved by everybody (the region would say so)
+    st = h.students(
+        h.school("A", [h.BASIC] * 12 + [h.ABOVE] * 6 + [h.BELOW] * 2 + [other]),
+        h.school("B", [h.BASIC] * 9 + [h.ABOVE] * 3 + [h.BELOW] * 3 + [other] * 2),
+        h.school("C", [h.BASIC] * 15 + [h.ABOVE] * 8 + [h.BELOW] * 2 + [other]),
+        h.school("D", [h.BASIC] * 7 + [h.ABOVE] * 3 + [h.BELOW] * 2 + [other]),
+        h.school("E", pupils_of_e),
+    )
+    ss = h.status(("M1", "A", "accepted"), ("M1", "B", "accepted"), ("M2", "C", "accepted"),
+                  ("M2", "D", "accepted"), ("M3", "E", "accepted"))  # fmt: skip
+    tables = h.run(st, ss)
+    return Results(root=tmp_path, manifest={"counts": {}, "inputs": []},
+                   tables={n: t.fillna("").astype(str).to_dict("records") for n, t in tables.items()},
+                   columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
+
+
 def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_path):
     """The audit's case: a municipality whose only participants are one school's 4 pupils is
     hidden; «not in the zone» (below basic < 20 % of 4) says that none of them is below basic — a
@@ -251,24 +273,10 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
     import openpyxl
 
     from scripts.site import downloads
-    from scripts.site.load import Results
     from scripts.site.pages import Site, build_pages, published_report_forms
     from tests.analyse import analyse_helpers as h
 
-    other = (0, 1, 1, 1)  # basic: no task is solved by everybody (the region would say so)
-    st = h.students(
-        h.school("A", [h.BASIC] * 12 + [h.ABOVE] * 6 + [h.BELOW] * 2 + [other]),
-        h.school("B", [h.BASIC] * 9 + [h.ABOVE] * 3 + [h.BELOW] * 3 + [other] * 2),
-        h.school("C", [h.BASIC] * 15 + [h.ABOVE] * 8 + [h.BELOW] * 2 + [other]),
-        h.school("D", [h.BASIC] * 7 + [h.ABOVE] * 3 + [h.BELOW] * 2 + [other]),
-        h.school("E", [h.BASIC] * 4),
-    )
-    ss = h.status(("M1", "A", "accepted"), ("M1", "B", "accepted"), ("M2", "C", "accepted"),
-                  ("M2", "D", "accepted"), ("M3", "E", "accepted"))  # fmt: skip
-    tables = h.run(st, ss)
-    res = Results(root=tmp_path, manifest={"counts": {}, "inputs": []},
-                  tables={n: t.fillna("").astype(str).to_dict("records") for n, t in tables.items()},
-                  columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
+    res = _tiny_region(tmp_path, [h.BASIC] * 4)
     m3 = next(m for m in res["municipalities"] if m["municipality_code"] == "M3")
     assert (m3["participants"], m3["risk"], m3["risk_reasons"]) == ("4", "0", "")
     in_risk = res.region["municipalities_in_risk"]
@@ -377,24 +385,11 @@ def test_a_tiny_municipalitys_classification_is_withheld_whatever_it_is(tmp_path
     """An attack: the classification of a hidden municipality of 4 was withheld when «not in the
     zone» (it would say nobody is below basic) and published when «in the zone» — so «withheld»
     itself said «nobody below basic». It is withheld by what it could say: in the zone too."""
-    from scripts.site.load import Results
     from scripts.site.pages import Site
     from tests.analyse import analyse_helpers as h
 
-    other = (0, 1, 1, 1)
-    st = h.students(
-        h.school("A", [h.BASIC] * 12 + [h.ABOVE] * 6 + [h.BELOW] * 2 + [other]),
-        h.school("B", [h.BASIC] * 9 + [h.ABOVE] * 3 + [h.BELOW] * 3 + [other] * 2),
-        h.school("C", [h.BASIC] * 15 + [h.ABOVE] * 8 + [h.BELOW] * 2 + [other]),
-        h.school("D", [h.BASIC] * 7 + [h.ABOVE] * 3 + [h.BELOW] * 2 + [other]),
-        h.school("E", [h.BASIC] * 3 + [h.BELOW]),  # 1 of 4 below basic: in the zone (≥ 20 %)
-    )
-    ss = h.status(("M1", "A", "accepted"), ("M1", "B", "accepted"), ("M2", "C", "accepted"),
-                  ("M2", "D", "accepted"), ("M3", "E", "accepted"))  # fmt: skip
-    tables = h.run(st, ss)
-    res = Results(root=tmp_path, manifest={"counts": {}, "inputs": []},
-                  tables={n: t.fillna("").astype(str).to_dict("records") for n, t in tables.items()},
-                  columns={n: list(t.columns) for n, t in tables.items()})  # fmt: skip
+    # 1 of 4 below basic: in the zone (≥ 20 %)
+    res = _tiny_region(tmp_path, [h.BASIC] * 3 + [h.BELOW])
     m3 = next(m for m in res["municipalities"] if m["municipality_code"] == "M3")
     assert (m3["participants"], m3["risk"]) == ("4", "1")
     site = Site(res, h.definition(), h.thresholds())

@@ -100,14 +100,15 @@ def variant_items(x: np.ndarray, a: Assessment) -> dict[str, np.ndarray]:
 
 
 def item_analysis(students: pd.DataFrame, a: Assessment) -> pd.DataFrame:
-    """items.csv rows: every variant of the assessment × every task, in assessment order.
+    """items.csv rows: every variant of the assessment (ascending, SPEC §6: rows sorted by their
+    keys) × every task, in assessment order.
 
-    Present students whose variant is unknown (empty cell, several variants) are left out."""
+    Present students without a variant (none in an accepted file: ingest requires it) are left out."""
     present = students.loc[~students["absent"]]
     variant = present["variant"].to_numpy(dtype="float64", na_value=np.nan)
     pts = present[a.point_columns].to_numpy(dtype=np.int64)
     frames = []
-    for v in a.variants:
+    for v in sorted(a.variants):
         stats = variant_items(pts[variant == v], a)
         frame = pd.DataFrame(stats)
         frame.insert(0, "task", list(a.task_ids))

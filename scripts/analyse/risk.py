@@ -109,7 +109,11 @@ def classify_schools(sums: pd.DataFrame, a: Assessment, thr: dict):
     r1 = classified & exact.pct_cmp(below, n, ">=", t1)
     r2 = classified & exact.pct_cmp(basic, basic_den, "<", t2)
     rows = [
-        reason_rows("school", "risk", "too_few", codes[~classified], n[~classified], min_p, "<", 0),
+        # a school without participants is never classified: its reason reads «0 < 1» even when
+        # min_participants is 0
+        reason_rows(
+            "school", "risk", "too_few", codes[~classified], n[~classified], max(min_p, 1), "<", 0
+        ),
         reason_rows("school", "risk", "below_basic_pct", codes[r1], pct(below, n)[r1], t1, ">=", 1),
         reason_rows(
             "school",

@@ -309,10 +309,19 @@ def check_complete_defaults(data: dict, source: str) -> None:
     walk(schema["definitions"]["thresholds"]["properties"], data, "")
 
 
+OPTIONAL_KEYS = ("marks", "thresholds", "reference_date", "plan")
+
+
 def load_assessment(path: str | Path) -> dict:
     """The assessment definition, validated, with consistency checks the schema cannot express."""
     path = Path(path)
     data = load_yaml(path)
+    if isinstance(data, dict):
+        # an optional key written with nothing after it (every override commented out) is
+        # as if it were not there
+        for key in OPTIONAL_KEYS:
+            if key in data and data[key] is None:
+                del data[key]
     validate(data, "assessment.schema.yaml", str(path))
     if data["id"] != path.stem:
         raise ConfigError(

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from scripts.common.config import task_ids
 from scripts.common.csvio import to_csv_text
+from scripts.common.numfmt import plural
 from scripts.ingest import accounting, batches
 from scripts.ingest.read import EXTERNAL_LINKS_MESSAGE, MACROS_MESSAGE, ReadError, read_workbook
 from scripts.ingest.template_v1 import RESULTS_SHEET, parse_workbook, wanted_sheet
@@ -309,7 +310,8 @@ def combine(results: list[FileResult], registry_rows: list[dict], tolerance_pct:
                     RESULTS_SHEET,
                     "",
                     "rows_vs_registry",
-                    f"в таблице {rows} участников (присутствовавших и отсутствовавших), "
+                    f"в таблице {rows} {plural(rows, 'участник', 'участника', 'участников')} "
+                    "(присутствовавших и отсутствовавших), "
                     f"а по реестру обучающихся {expected}",
                     "Проверьте, что в таблицу внесены все ученики всех классов параллели, "
                     "включая отсутствовавших",

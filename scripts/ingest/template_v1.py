@@ -183,7 +183,7 @@ def parse_absent_value(value) -> tuple[bool | None, str | None]:
         if value == 0:
             return False, None
         return None, "absent_value_bad"
-    text = clean_text(value).upper().translate(_LOOKALIKE).translate(_DASHES).rstrip(".")
+    text = clean_text(value).upper().translate(_LOOKALIKE).translate(_DASHES)
     text = text.replace("Ё", "Е")
     if text in ABSENT_YES:
         return True, None
@@ -801,16 +801,16 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
                     how = f"Укажите класс цифрой и буквой, например «{grade}А»"
                 add(at(c_class, row), err, what, how)
         # variant
-        variant = None
+        variant = err_variant = None
         if c_variant is not None:
             raw = cells[c_variant]
-            variant, err = variant_of(raw)
-            if err:
+            variant, err_variant = variant_of(raw)
+            if err_variant:
                 bad = True
                 allowed = ", ".join(map(str, variants))
                 add(
                     at(c_variant, row),
-                    err,
+                    err_variant,
                     f"вариант «{show(raw)}» не из вариантов работы ({allowed})",
                     f"Укажите номер варианта: {allowed}",
                 )
@@ -828,6 +828,17 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
                     "Допустимо: «да», «+», «1» или «н» — отсутствовал; пусто, «нет», «0» "
                     "или «-» — присутствовал",
                 )
+        # A present student's variant is required (SPEC §3.3: «`Вариант` may be empty» is said of
+        # an absent one); an absent one's may be empty.
+        if absent is False and c_variant is not None and variant is None and not err_variant:
+            bad = True
+            allowed = ", ".join(map(str, variants))
+            add(
+                at(c_variant, row),
+                "variant_missing",
+                "не указан вариант",
+                f"Укажите номер варианта, который выполнял участник: {allowed}",
+            )
         # points
         points: list[int | None] = []
         basic = advanced = 0

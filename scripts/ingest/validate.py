@@ -61,6 +61,7 @@ CATALOGUE: dict[str, str] = {
     "class_bad": ERROR,
     "class_other_grade": ERROR,
     "variant_bad": ERROR,
+    "variant_missing": ERROR,
     "absent_value_bad": ERROR,
     "absent_has_points": ERROR,
     "points_empty": ERROR,

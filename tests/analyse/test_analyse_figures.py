@@ -16,6 +16,7 @@ from tests.analyse.analyse_helpers import (
     BELOW,
     PEAK,
     TINY,
+    definition,
     run,
     school,
     status,
@@ -231,6 +232,19 @@ def test_items_csv_per_variant():
     # variant 2: both students identical → no variance anywhere, alpha undefined
     v2 = items.loc[items["variant"] == "2"]
     assert set(v2["alpha"]) == {""} and set(v2["discrimination"]) == {""}
+
+
+def test_items_csv_variants_ascending_whatever_the_definitions_order():
+    """SPEC §6: rows sorted by their keys — variants are numbers, listed 1, 2 even when the
+    definition says `variants: [2, 1]` (only tasks and planned results keep the definition's
+    order)."""
+    st = students(
+        school("S1", [BASIC, ABOVE], variant=1),
+        school("S1", [BELOW, BASIC, ABOVE], variant=2, start=10),
+    )
+    out = run(st, status(("01", "S1", "accepted")), defn=definition(variants=[2, 1]))
+    assert out["items"]["variant"].tolist() == ["1"] * 4 + ["2"] * 4
+    assert out["items"]["participants"].tolist() == ["2"] * 4 + ["3"] * 4
 
 
 def test_disagreement_with_ingest_stops_the_run():

@@ -48,6 +48,18 @@ def test_too_few_participants():
     )
 
 
+def test_school_without_participants_is_too_few_even_with_minimum_zero():
+    """`risk.min_participants: 0`: a school whose every student was absent still cannot be
+    classified, and its reason must not read «0 < 0»."""
+    st = students(school("S0", [], absent=2), school("S5", [BASIC] * 5))
+    thr = thresholds(risk={"min_participants": 0})
+    out = run(st, status(("01", "S0", "accepted"), ("01", "S5", "accepted")), thr=thr)
+    assert risk_of(out, "S0") == ("", "too_few")
+    assert risk_of(out, "S5") == ("0", "")
+    (r,) = reasons_of(out, "school", "S0")
+    assert (r["value"], r["threshold"], r["comparison"]) == ("0", "1", "<")
+
+
 def test_below_basic_pct_at_and_just_below_25():
     # S_at: 2 below of 8 = 25.0 % ≥ 25 → in the zone
     #   (basic tasks: (2·1 + 6·3) / (8·4) = 20/32 = 62.5 % ≥ 57, so that rule stays quiet)

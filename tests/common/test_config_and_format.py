@@ -72,6 +72,22 @@ def test_bad_assessment_names_file_and_key(tmp_path, change, key):
     assert not re.search(r"[A-Za-z]{4,} (is|are|was|not|of|a) ", message), message  # Russian words
 
 
+def test_optional_keys_written_empty_are_as_if_absent(tmp_path):
+    """`thresholds:` with every override commented out reads as YAML null: not an error."""
+    path = tmp_path / "math4-2021.yaml"
+    text = DEMO.read_text(encoding="utf-8")
+    assert "\nthresholds: {}\n" in text and "\nreference_date: 2021-06-30" in text
+    text = text.replace("\nthresholds: {}\n", "\nthresholds:\n  # risk: {min_participants: 3}\n")
+    text = text.replace("\nreference_date: 2021-06-30", "\nreference_date:")
+    path.write_text(text, encoding="utf-8")
+    got = load_assessment(path)
+    assert "thresholds" not in got and "reference_date" not in got
+    assert got["plan"] == load_assessment(DEMO)["plan"]
+    path.write_text(text.replace("\nthresholds:", "\nthresholds: 5"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="thresholds"):
+        load_assessment(path)
+
+
 def test_quoted_and_unquoted_dates_are_both_accepted(tmp_path):
     path = write_variant(tmp_path, lambda d: d.update(date="2021-04-29"))
     assert load_assessment(path)["date"] == "2021-04-29"

@@ -373,9 +373,11 @@ def build(folder: Path, demo) -> dict[str, tuple[Path, Case]]:
     add(
         Case(
             "formula_no_cache.xlsx",
-            "openpyxl-written formulas in «Вариант» (no cached values)",
-            "accepted",
-            "formula_no_value",
+            "openpyxl-written formulas in «Вариант» (no cached values): read as empty (a warning "
+            "says so), and a present student's variant is required",
+            "rejected",
+            "variant_missing",
+            "D4",
         ),
         openpyxl_school(tmp, demo, "f.xlsx", formula_variant),
     )

@@ -64,7 +64,7 @@ def test_absent_no(value):
     assert parse_absent(value) == (False, None)
 
 
-@pytest.mark.parametrize("value", ["был", "2", 2.0, "x", "да!", "отс"])
+@pytest.mark.parametrize("value", ["был", "2", 2.0, "x", "да!", "отс", "н.", "да.", "1."])
 def test_absent_bad(value):
     assert parse_absent(value) == (None, "absent_value_bad")
 

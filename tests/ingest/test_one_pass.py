@@ -29,10 +29,11 @@ def found(res):
 
 
 def unfilled_row(row):
-    """Problems of a data row with no code, no class and no points (present: absence empty)."""
+    """Problems of a data row with no code, class, variant or points (present: absence empty)."""
     return {
         (R, f"B{row}", "error", "student_code_missing"),
         (R, f"C{row}", "error", "class_missing"),
+        (R, f"D{row}", "error", "variant_missing"),
         *((R, f"{c}{row}", "error", "points_empty") for c in TASK_LETTERS),
     }
 

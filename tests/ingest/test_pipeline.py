@@ -279,7 +279,7 @@ def test_rows_vs_registry_also_for_a_rejected_file_that_was_read(raw, tmp_path, 
         for v in read(out["validation"])
         if v["file"] == "submissions/b/0301.xlsx" and v["code"] == "rows_vs_registry"
     )
-    assert "в таблице 3 участников" in message and "обучающихся 40" in message
+    assert "в таблице 3 участника" in message and "обучающихся 40" in message
 
     empty = pipeline.FileResult("x.xlsx", "0" * 64, 1, status="rejected", school_code="0301")
     empty.known = True  # its code was read, its table was not (rows_read 0)

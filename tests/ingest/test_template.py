@@ -63,7 +63,10 @@ def test_every_bad_cell_in_one_pass(tmp_path, demo, registry):
             8, "s8", points=[1, 1.5, -1, "х", None, 1, 3, 1, 2, 1, 1, 2, 2, 2], definition=demo
         ),
         demo_row(9, "s9", points=["1", " 1 ", "1,5"] + m[3:], definition=demo),  # row 12
-        [10],  # row 13: unused pre-numbered row — skipped, not counted
+        demo_row(10, "s10", variant=None, definition=demo),  # row 13: present, no variant
+        demo_row(11, "s11", variant=None, absent="н", definition=demo),  # row 14: absent: fine
+        demo_row(12, "s12", absent="н.", definition=demo),  # row 15: not an allowed value
+        [13],  # row 16: unused pre-numbered row — skipped, not counted
     ]
     res = ingest(school_book(tmp_path / "b.xlsx", demo, rows), demo, registry)
     R = "Результаты"
@@ -82,9 +85,11 @@ def test_every_bad_cell_in_one_pass(tmp_path, demo, registry):
         (R, "J11", "error", "points_empty"),
         (R, "L11", "error", "points_over_max"),
         (R, "H12", "error", "points_decimal"),
+        (R, "D13", "error", "variant_missing"),
+        (R, "E15", "error", "absent_value_bad"),
     }
     assert res.status == "rejected"
-    assert res.rows_read == 9
+    assert res.rows_read == 12
     msg = next(p.message for p in res.problems if p.code == "points_over_max")
     assert msg.startswith("Результаты!L11: 3 балла за задание 6 при максимуме 2.")
     dup = next(p.message for p in res.problems if p.code == "student_code_duplicate")
@@ -261,7 +266,7 @@ def test_other_assessment(tmp_path, other):
     header = ["№", "Код участника", "Класс", "Вариант", "Отсутствовал", "1A", "1б", 2.0, "5.10"]
     rows = [
         [1, "k1", "5 а", 3, None, 3, 1, 4, 2],
-        [2, "k2", "5а", "", "", 0, 0, 1, 0],
+        [2, "k2", "5а", "2", "", 0, 0, 1, 0],
         [3, "k3", "4а", 1, None, 4, 0, 0, 0],
     ]
     sheets = {"Титул": title_grid("77", "rus5-2022-v1"), "Результаты": [header, *rows]}
@@ -272,7 +277,7 @@ def test_other_assessment(tmp_path, other):
     }
     assert res.students[0]["level"] == "above_basic" and res.students[0]["mark"] is None
     assert res.students[0]["task_5.10"] == 2
-    assert res.students[1]["level"] == "below_basic" and res.students[1]["variant"] is None
+    assert res.students[1]["level"] == "below_basic" and res.students[1]["variant"] == 2
 
 
 def test_students_on_another_sheet_reject_the_file(tmp_path, demo, registry):

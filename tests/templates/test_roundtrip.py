@@ -35,12 +35,13 @@ STUDENTS = [
         "variant": 2,
         "points": [0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0],
     },
-    {"code": "4А-03", "class": "4А", "variant": 1, "absent": "да", "points": None},
+    # an absent student's variant may stay empty (SPEC §3.3); a present one's may not
+    {"code": "4А-03", "class": "4А", "variant": None, "absent": "да", "points": None},
     {"code": "4Б-01", "class": "4Б", "variant": 2, "points": [0] * 14},
     {
         "code": "4Б-02",
         "class": "4 б",
-        "variant": None,
+        "variant": 1,
         "points": [1, 0, 1, 0, 1, 0, 2, 0, 0, 1, 0, 2, 0, 1],
     },
 ]

@@ -263,30 +263,20 @@ def _publish(site_dir: Path, known: list[dict], vid: str, keep: int, built: bool
         raise _fs_error(exc, site_dir) from None
 
 
-def _version_key(a: dict) -> str:
-    """What an assessment's pages are made of: its results (the manifest's version) and, for a
-    plan judged against the build's date (no `reference_date`), that date — a later day's build
-    is a new version when the plan's statuses may have changed."""
-    d = a["definition"]
-    if d.get("plan") and not d.get("reference_date") and a.get("plan_date"):
-        return f"{a['manifest']['version']}@{a['plan_date']}"
-    return a["manifest"]["version"]
-
-
 def prepare(
     assessments: list[dict],
     site_dir: Path,
     work: Path,
     bundle: Path,
-    code: str | None = None,
 ) -> dict:
     """The version id and, if site/<version>/ is not there yet, the mkdocs project in `work`.
     assessments: [{"id", "docs": build/<id>/docs, "manifest": dict, "definition": dict}].
     Writes and returns `work`/plan.json: {"version", "exists", "previous", "epoch", "docs"
     (docs_index, when the project is made)}."""
     site_dir, work = Path(site_dir), Path(work)
-    code = code or versions.code_hash()
-    vid = versions.version_id({a["id"]: _version_key(a) for a in assessments}, code)
+    # The build's date (a plan judged on it) is not part of the id: a rebuild with nothing
+    # changed on a later day makes no new version (SPEC §8); its plan page keeps its first day's.
+    vid = versions.version_id({a["id"]: a["manifest"]["version"] for a in assessments})
     plan = {"version": vid, "exists": (site_dir / vid).is_dir(), "previous": None,
             "epoch": source_date_epoch({a["id"]: a["definition"] for a in assessments})}  # fmt: skip
     if not plan["exists"]:
@@ -401,13 +391,12 @@ def build_site(
     work: Path,
     bundle: Path,
     keep: int = 0,
-    code: str | None = None,
     shards: int = 1,
 ) -> dict:
     """The whole stage in one call (tests, scripts): prepare, every shard one after another,
     finish. The workflow runs the same three steps as jobs (rules/site.smk), shards in parallel."""
     work = Path(work)
-    plan = prepare(assessments, site_dir, work, bundle, code)
+    plan = prepare(assessments, site_dir, work, bundle)
     dirs = [work.parent / "site-shards" / str(k) for k in range(shards)]
     try:
         for k, d in enumerate(dirs):

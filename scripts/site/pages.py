@@ -278,7 +278,7 @@ class Site:
         self.schools_by_mun: dict[str, list[dict]] = defaultdict(list)
         for r in res["schools"]:
             self.schools_by_mun[r["municipality_code"]].append(r)
-        self._hiding: set[str] | None = None  # hides_a_school_of
+        self._small_in: set[str] | None = None  # has_small_school
         bounds = _risk_bounds(res, th, assessment)
         could = _risk_bounds(res, th, assessment, alternatives=True)
         # A classification that alone fixes a level count («not in the zone» with 4 participants:
@@ -304,12 +304,10 @@ class Site:
             bounds=kept,
             link=link,
         )
-        # ... and one that, beside its hidden siblings, still pins one of them after the plan
-        pins = suppress.classifications_that_pin(
-            self.sup, municipalities, schools, figures, kept, link,
-            {key: alts for key, alts in could.items() if key in kept},
-        )  # fmt: skip
-        self._withhold_risk({key for key in pinned if self._hidden(*key)} | pins)
+        # A classification that, beside the published figures of its parent and siblings, only
+        # bounds a hidden sibling (the plan hid what it could for that: `bounds`) is published:
+        # SPEC §5.3/§7 name the risk-zone schools and municipalities (docs/site.md).
+        self._withhold_risk({key for key in pinned if self._hidden(*key)})
 
     def _hidden(self, scope: str, code: str) -> bool:
         if scope == "municipality":
@@ -432,7 +430,7 @@ class Site:
         `rules_only` (a hidden school) those chosen by a risk or objectivity rule; a municipality
         hiding a school, not those chosen by a shared deficit it no longer lists."""
         published = None  # a municipality hiding a school: topics of the deficits it publishes
-        if scope == "municipality" and self.hides_a_school_of(code):
+        if scope == "municipality" and self.has_small_school(code):
             published = {d["result"] for d in self.municipality_deficits(code)}
         return [
             r
@@ -452,32 +450,36 @@ class Site:
         has = s is not None and s["status"] == "accepted" and _int(s.get("participants")) > 0
         return self.sup.school(school) is not None or not has
 
-    def hides_a_school_of(self, municipality: str) -> bool:
-        """A school of the municipality with participants is hidden: then its shared deficits are
-        decided from the shown schools alone (`municipality_deficits`)."""
-        if self._hiding is None:  # once: asked for every deficit row of a country's forms
-            self._hiding = {
-                s["municipality_code"]
-                for s in self.res["schools"]
-                if self.sup.school(s["school_code"]) and _int(s.get("participants")) > 0
-            }
-        return municipality in self._hiding
+    def small(self, school: str) -> bool:
+        """A school with 1 … k−1 participants: hidden for its own size."""
+        return 0 < _int(self.schools[school].get("participants")) < self.k
+
+    def has_small_school(self, municipality: str) -> bool:
+        """A school of the municipality is small (`small`): then its shared deficits are
+        decided without the small ones (`municipality_deficits`)."""
+        if self._small_in is None:  # once: asked for every deficit row of a country's forms
+            self._small_in = {s["municipality_code"] for s in self.res["schools"]
+                              if self.small(s["school_code"])}  # fmt: skip
+        return municipality in self._small_in
 
     def municipality_deficits(self, code: str) -> list[dict]:
         """The municipality's deficits as published: shared by ≥ the threshold of its schools
-        with results (SPEC §5.3). Where it hides a school, whether a task is listed at all would say
-        the hidden schools' deficits (4 schools, two shown without it, listed at 30 %: both hidden
-        ones have it), so the listing is decided again counting the hidden schools as not having
-        it, and the share is said only as «≥ threshold» — what the shown schools alone support."""
+        with results (SPEC §5.3). Where a school is small, whether a task is listed at all could
+        say the small school's deficits (4 schools, two shown without it, listed at 30 %: both
+        others have it — for a school of one pupil, that pupil's 0 on the task), so the listing
+        is decided again counting the small schools as not having it, and the share is said
+        only as «≥ threshold». A school hidden only for a small neighbour's sake (k or more
+        participants) counts with its deficits: they bound its hidden figures, never give them,
+        and the municipality's list stays what the centre's results say wherever it can."""
         rows = self.deficits.get(("municipality", code), [])
-        if not self.hides_a_school_of(code):
+        if not self.has_small_school(code):
             return rows
         given = self.th.get("deficits", {}).get("shared_by_schools_pct", 30)
         threshold = float(given)
         counted = self.schools_with_results(code)
         have: Counter = Counter()
         for c in counted:
-            if not self.sup.school(c):
+            if not self.small(c):
                 have.update({d["task"] for d in self.deficits.get(("school", c), [])})
         return [
             {**d, "schools_share_pct": f"≥ {num(given)}"}
@@ -916,8 +918,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 risk_withheld=_risk_text(m, short=False, whose="Муниципалитет"),
                 risk_list=risk_list,
                 deficits=site.deficit_groups("municipality", code, hidden),
-                # schools with results that are hidden: their deficits are not counted
-                hidden_counted=sum(1 for c in counted if site.sup.school(c)),
+                # small schools with results: their deficits are not counted
+                small_counted=sum(1 for c in counted if site.small(c)),
                 counted=len(counted),
                 recs=site.recommendations("municipality", code),
                 report=report,
@@ -1254,7 +1256,7 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
         for d in site.municipality_deficits(code):
             if sup.municipality(code):
                 d = {**d, "completion_pct": ""}
-            if site.hides_a_school_of(code):  # «≥ 30» is text: the form's number cell stays empty
+            if site.has_small_school(code):  # «≥ 30» is text: the form's number cell stays empty
                 d = {**d, "schools_share_pct": ""}
             per[code][2].append(d)
     for code in per:  # the recommendations its page and its schools' pages publish

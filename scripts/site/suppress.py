@@ -126,9 +126,8 @@ def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLin
         lo, hi = bounds.get(c, {}).get(i, (0, cap))
         return max(0, lo), min(cap, hi)
 
-    def exact(hidden, visible, contradicts: bool = False):
-        """The pinned figures; with `contradicts`, whether some group's range is empty instead
-        (the bounds cannot all be true: a classification the published figures rule out)."""
+    def exact(hidden, visible):
+        """The figures (indexes) of which some hidden group is pinned."""
         low = [lo for lo, _ in parent]  # the hidden total's bounds: parent − shown siblings
         high = [hi for _, hi in parent]
         for c in visible:
@@ -155,8 +154,6 @@ def _exactness(children, figures, parent_figures, groups, bounds, link: LevelLin
                 return lo, hi
 
             tight = left(link.below, tightened)
-        if contradicts:
-            return any(lo > hi for r in [*seen.values(), tight] for lo, hi in r.values())
         # (a figure no hidden group publishes has no ranges: nothing to pin)
         bad = {i for i, r in seen.items() if any(lo >= hi for lo, hi in r.values())}
         if any(lo >= hi for lo, hi in tight.values()):
@@ -198,87 +195,12 @@ def _no_exact(out: dict, children, figures, parent_figures, shown: list, bounds,
         bad = exact(out, shown)
 
 
-def classifications_that_pin(
-    sup: Suppression,
-    municipalities: Mapping[str, int],
-    schools: Mapping[str, tuple[str, int]],
-    levels: Mapping | None,
-    bounds: Mapping | None,
-    link: LevelLink | None = None,
-    alternatives: Mapping | None = None,
-) -> set[tuple[str, str]]:
-    """(scope, code) of the hidden groups whose published risk classifications, with the other
-    published figures, still pin a hidden sibling's figure after the plan (hiding could not help:
-    every sibling is hidden already) — withheld by the site (pages.Site._withhold_risk). An
-    attack: a municipality with 3 below basic, its hidden school of 9 «in the zone» (≥ 3), so its
-    hidden schools of 5 and 5 had none. Only classifications in parents whose figures are shown."""
-    out: set[tuple[str, str]] = set()
-    if not levels or not bounds:
-        return out
-    by_mun = _by_municipality(schools, with_participants=True)
-    parents = [(("region", ""), "municipality", {c: n for c, n in municipalities.items() if n > 0},
-                sup.municipalities, sup.region_reason)]  # fmt: skip
-    parents += [(("municipality", m), "school", kids, sup.schools, sup.municipality(m))
-                for m, kids in sorted(by_mun.items())]  # fmt: skip
-
-    def through_schools(mun: str) -> dict:
-        """A hidden municipality's figures as its schools' classifications bound them (their
-        sum: a municipality of one school «≥ 2 of 5 below basic» is that itself)."""
-        said = [bounds[("school", c)] for c in by_mun.get(mun, {}) if ("school", c) in bounds]
-        out = {}
-        for i in sorted({i for b in said for i in b}):
-            lo = hi = 0
-            for c, n in by_mun[mun].items():
-                fig = levels.get(("school", c), ())
-                cap = int(_additive(fig[i], n)[1]) if i < len(fig) else 0
-                b = bounds.get(("school", c), {}).get(i, (0, cap))
-                lo, hi = lo + max(0, b[0]), hi + min(cap, b[1])
-            own = bounds.get(("municipality", mun), {}).get(i, (lo, hi))
-            out[i] = (max(lo, own[0]), min(hi, own[1]))
-        return out
-
-    for parent, scope, kids, hidden_of, parent_hidden in parents:
-        hidden = sorted(c for c in kids if c in hidden_of)
-        known = {c: bounds[(scope, c)] for c in hidden if (scope, c) in bounds}
-        if scope == "municipality":  # a hidden municipality's schools all hidden with it
-            known.update({c: b for c in hidden if (b := through_schools(c))})
-        if parent_hidden or parent not in levels or not known:
-            continue
-        shown = sorted(c for c in kids if c not in hidden_of)
-        figures = {c: levels[(scope, c)] for c in kids if (scope, c) in levels}
-        # the classifications as published, and each one as it could have been (the others as
-        # published): withheld by what they could say, not by what they say
-        others = [{**known, c: alt} for c in known
-                  for alt in (alternatives or {}).get((scope, c), [])]  # fmt: skip
-        kin = (kids, figures, levels[parent], hidden, shown, link)
-        free = _exactness(kids, figures, levels[parent], [*hidden, *shown], {}, link)[0](
-            hidden, shown
-        )  # pinned with no classification at all: once per parent
-        if any(_pins_more(*kin, said, free) for said in [known, *others]):
-            out |= {(scope, c) for c in known if (scope, c) in bounds}
-            if scope == "municipality":  # and the schools' classifications that bound them
-                out |= {("school", s) for c in known for s in by_mun.get(c, {})
-                        if ("school", s) in bounds}  # fmt: skip
-    return out
-
-
-def _by_municipality(schools: Mapping[str, tuple[str, int]], with_participants: bool = False):
-    """{municipality: {school: participants}} (only schools with participants if asked)."""
+def _by_municipality(schools: Mapping[str, tuple[str, int]]):
+    """{municipality: {school: participants}}."""
     out: dict[str, dict[str, int]] = {}
     for code, (mun, n) in schools.items():
-        if n > 0 or not with_participants:
-            out.setdefault(mun, {})[code] = n
+        out.setdefault(mun, {})[code] = n
     return out
-
-
-def _pins_more(kids, figures, parent_figures, hidden, shown, link, said, free) -> bool:
-    """Whether the bounds `said` pin a hidden child's figure beyond `free` (what is pinned
-    without them); bounds the published figures rule out pin nothing: they are not what the
-    site says."""
-    with_said = _exactness(kids, figures, parent_figures, [*hidden, *shown], said, link)[0]
-    if with_said(hidden, shown, contradicts=True):
-        return False
-    return bool(with_said(hidden, shown) - free)
 
 
 class Suppression:

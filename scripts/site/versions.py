@@ -16,30 +16,19 @@ import re
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SITE_CODE = ["scripts/site", "site_templates", "rules/pages.smk", "rules/site.smk"]
 VERSION_RE = re.compile(r"^[0-9a-f]{12}$")
 
 
-def code_hash(root: Path = ROOT) -> str:
-    h = hashlib.sha256()
-    for entry in SITE_CODE:
-        p = root / entry
-        files = (
-            [p]
-            if p.is_file()
-            else sorted(f for f in p.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
-        )
-        for f in files:
-            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def version_id(manifest_versions: dict[str, str], site_code: str) -> str:
+def version_id(manifest_versions: dict[str, str]) -> str:
+    """The site's version id. One assessment: its manifest's `version` (SPEC §6, §8: the id of
+    the results is the id of the site built from them — `site/<manifest version>/`). Several:
+    12 hex digits of a sha256 over theirs. A manifest's version already covers every input, the
+    config and the whole workflow's code (the site's too: scripts/common/hashing.py)."""
+    if len(manifest_versions) == 1:
+        return next(iter(manifest_versions.values()))
     h = hashlib.sha256()
     for aid in sorted(manifest_versions):
         h.update(f"{aid}={manifest_versions[aid]}\n".encode())
-    h.update(f"site={site_code}\n".encode())
     return h.hexdigest()[:12]
 
 

@@ -411,7 +411,10 @@ def _report_sheet(wb, fmt, definition, mo, texts) -> None:
         data = texts.get(key, "")
         ws.write_number(row, 0, i, fmt["center"])
         ws.write_string(row, 1, measure, fmt["cell"])
-        ws.write_string(row, 2, data or "—", fmt["data"])
+        if data:
+            ws.write_string(row, 2, data, fmt["data"])
+        else:  # nothing in the data for it (observation, acts, the methodical meeting): theirs
+            ws.write_blank(row, 2, None, fmt["input"])
         for col in (3, 4, 5):
             ws.write_blank(row, col, None, fmt["input"])
         height = _row_height([(measure, widths[1]), (data, widths[2])])

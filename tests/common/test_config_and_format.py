@@ -76,9 +76,9 @@ def test_optional_keys_written_empty_are_as_if_absent(tmp_path):
     """`thresholds:` with every override commented out reads as YAML null: not an error."""
     path = tmp_path / "math4-2021.yaml"
     text = DEMO.read_text(encoding="utf-8")
-    assert "\nthresholds: {}\n" in text and "\nreference_date: 2021-06-30" in text
+    assert "\nthresholds: {}\n" in text and "\n# reference_date: 2021-06-30" in text
     text = text.replace("\nthresholds: {}\n", "\nthresholds:\n  # risk: {min_participants: 3}\n")
-    text = text.replace("\nreference_date: 2021-06-30", "\nreference_date:")
+    text = text.replace("\n# reference_date: 2021-06-30", "\nreference_date:")
     path.write_text(text, encoding="utf-8")
     got = load_assessment(path)
     assert "thresholds" not in got and "reference_date" not in got

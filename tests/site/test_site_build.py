@@ -39,7 +39,7 @@ def two_versions(tmp_path_factory, assessment, th):
         docs = _docs(tmp, r, assessment, th, r.parent.name + "-docs")
         man = json.loads((r / "manifest.json").read_text())
         a = [{"id": assessment["id"], "docs": docs, "definition": assessment, "manifest": man}]
-        out.append((build_site(a, site, tmp / "work", bundle, code="c"), a))
+        out.append((build_site(a, site, tmp / "work", bundle), a))
     return tmp, site, bundle, out
 
 
@@ -104,7 +104,7 @@ def test_rebuild_with_nothing_changed_is_a_no_op(two_versions):
     tmp, site, bundle, out = two_versions
     result, a = out[1]
     before = {p: p.stat().st_mtime_ns for p in site.rglob("*")}
-    again = build_site(a, site, tmp / "work", bundle, code="c")
+    again = build_site(a, site, tmp / "work", bundle)
     assert again == {**result, "built": False}
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == before
 
@@ -113,7 +113,7 @@ def test_same_inputs_give_byte_identical_version(two_versions, tmp_path):
     tmp, site, bundle, out = two_versions
     result, a = out[0]
     other = tmp_path / "site"
-    build_site(a, other, tmp_path / "work", bundle, code="c")
+    build_site(a, other, tmp_path / "work", bundle)
     v = result["version"]
 
     def files(root):
@@ -163,7 +163,7 @@ def test_shards_assemble_into_the_whole_build(two_versions, tmp_path, monkeypatc
     tmp, _, bundle, out = two_versions
     _, a = out[0]
     work = tmp_path / "work"
-    plan = prepare(a, tmp_path / "site", work, bundle, code="c")
+    plan = prepare(a, tmp_path / "site", work, bundle)
     dirs = [tmp_path / "shards" / str(k) for k in range(4)]
     for k, d in enumerate(dirs):
         build_shard(work, k, 4, d)
@@ -213,7 +213,7 @@ def _built_with_cache(two_versions, tmp_path: Path, shards: int):
 
     tmp, _, bundle, out = two_versions
     work, cache = tmp_path / "work", tmp_path / "cache"
-    prepare(out[0][1], tmp_path / "site", work, bundle, code="c")
+    prepare(out[0][1], tmp_path / "site", work, bundle)
     dirs = [tmp_path / "shards" / str(k) for k in range(shards)]
     assert [build_shard(work, k, shards, d, cache=cache) for k, d in enumerate(dirs)] == [
         True
@@ -346,11 +346,11 @@ def test_failed_build_leaves_site_untouched(two_versions, tmp_path, assessment):
     )  # --strict turns the warning into a failure
     a = [{**out[1][1][0], "docs": docs, "manifest": {"version": "333333333333"}}]
     with pytest.raises(Exception, match="mkdocs"):
-        build_site(a, site, tmp_path / "work", bundle, code="c")
+        build_site(a, site, tmp_path / "work", bundle)
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == before
     # the first build of all fails: no site/ is left behind (an audit found an empty one)
     with pytest.raises(Exception, match="mkdocs"):
-        build_site(a, tmp_path / "first-site", tmp_path / "work", bundle, code="c")
+        build_site(a, tmp_path / "first-site", tmp_path / "work", bundle)
     assert not (tmp_path / "first-site").exists()
 
 
@@ -384,7 +384,7 @@ def test_write_error_in_site_is_one_russian_line(two_versions, tmp_path, monkeyp
 
     monkeypatch.setattr(build.os, "rename", fail)
     with pytest.raises(StageError) as exc:
-        build_site(a, site, tmp_path / "work", bundle, code="c")
+        build_site(a, site, tmp_path / "work", bundle)
     message = str(exc.value)
     assert "\n" not in message and text in message and "прежняя версия сайта не тронута" in message
     assert {p: p.read_bytes() if p.is_file() else None for p in site.rglob("*")} == before
@@ -412,7 +412,7 @@ def test_failed_publish_takes_the_new_version_out(two_versions, tmp_path, monkey
 
     monkeypatch.setattr(versions, "write_if_changed", write)
     with pytest.raises(StageError, match="нет места на диске"):
-        build_site(a, site, tmp_path / "work", bundle, code="c")
+        build_site(a, site, tmp_path / "work", bundle)
     # bytes and times as they were (an audit saw the restored files' times change)
     after = {
         p: (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else None for p in site.rglob("*")

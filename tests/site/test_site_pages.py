@@ -506,55 +506,60 @@ def test_text_typed_in_a_students_row_is_never_published(tmp_path, assessment):
     assert "значение не публикуется" in published
 
 
-def test_shared_deficits_where_a_school_is_hidden_come_from_the_shown_schools(
-    results_dir, assessment, th
-):
-    """A municipality's deficit «shared by ≥ 30 % of its schools» beside the shown schools' own
-    deficits would say the hidden schools' (a site audit's and a review's case).
-    In the fixture, municipality 02 hides both its schools with results (020005, 020011, both with a
-    deficit on task 3): its shared deficit on task 3 and the recommendation chosen by it are not
-    published — page and published form — while municipality 01, hiding none, shows its share."""
+def test_shared_deficits_leave_out_only_the_small_schools(results_dir, assessment, th):
+    """A municipality's deficit «shared by ≥ 30 % of its schools» beside the other schools' own
+    deficits would say a small school's (fewer than k participants; for a school of one pupil,
+    that pupil's 0 on the task). In the fixture, municipality 02 has three schools with results:
+    020002 (4 participants: small) and 020005, 020011 (hidden only for its sake). A deficit of
+    the two larger ones is published — its share only as «≥ 30» — one of the small school alone is
+    not, nor the recommendation it chose; municipality 01, with no small school, shows its share."""
+    from scripts.common.labels import RULES
     from scripts.site.load import read_results
     from scripts.site.pages import _report_form_rows
 
     root, _info = results_dir
     site = Site(read_results(root), assessment, th)
-    assert site.hides_a_school_of("02") and not site.hides_a_school_of("01")
-    task3 = next(t for t in assessment["tasks"] if t["id"] == "3")
-    rows = [{"scope": "municipality", "code": m, "result": task3["result"], "task": "3",
-             "level": task3["level"], "completion_pct": "40.0", "region_pct": "80.0",
-             "schools_share_pct": "100.0", "criterion": "shared_by_schools"} for m in ("01", "02")]  # fmt: skip
-    site.res["deficits"].extend(rows)
+    assert site.has_small_school("02") and not site.has_small_school("01")
+    assert site.small("020002") and not site.small("020005") and not site.small("020011")
+    assert site.sup.school("020005") and site.sup.school("020011")  # hidden for 020002's sake
+    t3, t5 = (next(t for t in assessment["tasks"] if t["id"] == i) for i in ("3", "6"))
+    assert t3["result"] != t5["result"]
+
+    def deficit(scope, code, task, share=""):
+        return {"scope": scope, "code": code, "result": task["result"], "task": task["id"],
+                "level": task["level"], "completion_pct": "40.0", "region_pct": "80.0",
+                "schools_share_pct": share, "criterion": "shared_by_schools" if share else "norm"}  # fmt: skip
+
+    site.res["deficits"][:] = [
+        deficit("municipality", "01", t3, "100.0"),
+        deficit("municipality", "02", t3, "66.7"),  # 020005 and 020011
+        deficit("municipality", "02", t5, "33.3"),  # 020002 alone (task 6)
+        deficit("school", "020005", t3),
+        deficit("school", "020011", t3),
+        deficit("school", "020002", t5),
+    ]
     site.deficits = site.res.by("deficits", "scope", "code")
     recs = [{"scope": "municipality", "code": m, "audience": "municipality", "topic": topic,
              "text": f"рекомендация {m} {topic}"} for m in ("01", "02")
-            for topic in (task3["result"], "below_basic_pct")]  # fmt: skip
+            for topic in (t3["result"], t5["result"], "below_basic_pct")]  # fmt: skip
     site.res["recommendations"].extend(recs)
     site.recs = site.res.by("recommendations", "scope", "code")
-    assert [t["share"] for g in site.deficit_groups("municipality", "01", False) for t in g["tasks"]
-            if t["task"] == "3"] == ["100,0"]  # fmt: skip
-    assert site.deficit_groups("municipality", "02", False) == []
-    assert [g["topic"] for g in site.recommendations("municipality", "02")] == ["below_basic_pct"]
-    assert task3["result"] in [g["topic"] for g in site.recommendations("municipality", "01")]
-    _region, per = _report_form_rows(site)
-    assert [d["schools_share_pct"] for d in per["01"][2] if d["task"] == "3"] == ["100.0"]
-    assert per["02"][2] == []
-    assert [r["topic"] for r in per["02"][3] if r["scope"] == "municipality"] == ["below_basic_pct"]
-    # its schools are all hidden: the form counts only the recommendations their pages publish
-    # (chosen by a rule), not those chosen by their deficits (a review's case)
-    from scripts.common.labels import RULES
 
+    def shares(m):
+        return {t["task"]: t["share"] for g in site.deficit_groups("municipality", m, False)
+                for t in g["tasks"]}  # fmt: skip
+
+    assert shares("01") == {"3": "100,0"}
+    assert shares("02") == {"3": "≥ 30"}
+    topics = [g["topic"] for g in site.recommendations("municipality", "02")]
+    assert t3["result"] in topics and t5["result"] not in topics and "below_basic_pct" in topics
+    _region, per = _report_form_rows(site)
+    assert [d["schools_share_pct"] for d in per["01"][2]] == ["100.0"]
+    assert [(d["task"], d["schools_share_pct"]) for d in per["02"][2]] == [("3", "")]
+    # the hidden schools' pages publish only the recommendations chosen by a rule, and so does
+    # the form (a review's case)
     school_recs = [r for r in per["02"][3] if r["scope"] == "school"]
     assert all(r["topic"] in RULES for r in school_recs)
-    assert any(
-        r["topic"] not in RULES for c in ("020005", "020011") for r in site.recs[("school", c)]
-    )
-    # were 020011 (a deficit on task 3) shown, 1 of the 2 classified schools is ≥ 30 %: listed,
-    # the share only as «≥ 30» (020005 stays hidden)
-    del site.sup.schools["020011"]
-    site._hiding = None
-    assert [t["share"] for g in site.deficit_groups("municipality", "02", False) for t in g["tasks"]
-            if t["task"] == "3"] == ["≥ 30"]  # fmt: skip
 
 
 def test_methodology_states_every_rule_and_threshold(results_dir, assessment, th, tmp_path):
@@ -804,10 +809,8 @@ def test_many_problems_of_one_code_in_one_file_are_one_row(built_pages):
 def test_plan_without_reference_date_is_judged_on_the_builds_date(assessment, monkeypatch):
     """SPEC §9: done / due / overdue against the build's date. A definition without
     `reference_date` is judged on the run's date (config.plan_date: SOURCE_DATE_EPOCH's day when
-    set, else today), not on the test's date; the page says which date it is; and the site's
-    version follows that date, so a later day's statuses are a new version."""
+    set, else today), not on the test's date; the page says which date it is."""
     from scripts.common.config import plan_date
-    from scripts.site.build import _version_key
     from scripts.site.pages import plan_rows
 
     plan = [{"event": "e1", "responsible": "r", "deadline": "2021-05-15"},
@@ -827,11 +830,6 @@ def test_plan_without_reference_date_is_judged_on_the_builds_date(assessment, mo
     # a fixed reference_date wins; an assessment without a plan keeps its own date
     assert plan_date({**a, "reference_date": "2021-05-15"}) == "2021-05-15"
     assert plan_date({**a, "plan": []}) == str(a["date"])
-    key = {"manifest": {"version": "v1"}, "definition": a}
-    assert _version_key({**key, "plan_date": "2031-01-01"}) == "v1@2031-01-01"
-    assert _version_key({**key, "plan_date": "2031-01-02"}) == "v1@2031-01-02"
-    fixed = {**key, "definition": {**a, "reference_date": "2021-05-15"}, "plan_date": "2021-05-15"}
-    assert _version_key(fixed) == "v1"
 
 
 def test_a_plan_page_without_a_plan_names_no_date(assessment):

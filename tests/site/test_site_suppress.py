@@ -301,83 +301,11 @@ def test_a_tiny_municipalitys_own_classification_is_withheld_not_cascaded(tmp_pa
     assert "не в зоне риска" not in text
 
 
-def test_a_hidden_schools_classification_that_still_pins_its_siblings_is_named():
-    """An attack: municipality 01 has 3 below basic in three schools, all hidden (5 and 5, then 9
-    for them); the school of 9 published «in the zone» (≥ 25 %: at least 3) — so the two of 5
-    had nobody below basic. Hiding cannot help (all are hidden): its classification is named
-    for withholding. Without it, 3 among 9 + 5 + 5 pins nothing."""
-    schools = {"0101": ("01", 9), "0102": ("01", 5), "0103": ("01", 5), "0201": ("02", 30)}
-    municipalities = {"01": 19, "02": 30}
-    classes = {("0101", "4А"): 9, ("0102", "4А"): 5, ("0103", "4А"): 5, ("0201", "4А"): 30}
-    levels = {("region", ""): (10, 30, 9), ("municipality", "01"): (3, 12, 4),
-              ("municipality", "02"): (7, 18, 5), ("school", "0101"): (3, 4, 2),
-              ("school", "0102"): (0, 4, 1), ("school", "0103"): (0, 4, 1),
-              ("school", "0201"): (7, 18, 5)}  # fmt: skip
-    bounds = {("school", "0101"): {0: (3, 9)}}
-    sup = suppress.plan(6, 49, municipalities, schools, classes, levels=levels, bounds=bounds)
-    assert {c: sup.school(c) for c in ("0101", "0102", "0103")} == {
-        "0101": SECONDARY, "0102": PRIMARY, "0103": PRIMARY}  # fmt: skip
-    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds) == {
-        ("school", "0101")
-    }
-    # a classification that pins nothing stays: «not in the zone» (fewer than 3 of 9) here
-    loose = {("school", "0101"): {0: (0, 2)}}
-    levels[("school", "0101")], levels[("municipality", "01")] = (2, 5, 2), (2, 13, 4)
-    levels[("region", "")] = (9, 31, 9)
-    sup = suppress.plan(6, 49, municipalities, schools, classes, levels=levels, bounds=loose)
-    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, loose) == set()
-
-
-def test_a_schools_classification_bounding_its_hidden_municipality_is_named():
-    """An attack: hidden municipalities 03 and 04 (5 pupils each, one school each) have 2 below
-    basic together (28 − 20 − 6); school 0401 says «≥ 25 %» (at least 2 of 5) — so 04 has 2 and
-    03 none. The school's classification bounds its municipality (its only school): named, with
-    the municipality's own (which alone says only «≥ 1»)."""
-    schools = {"0101": ("01", 30), "0201": ("02", 20), "0301": ("03", 5), "0401": ("04", 5)}
-    municipalities = {"01": 30, "02": 20, "03": 5, "04": 5}
-    classes = {(s, "4А"): n for s, (_, n) in schools.items()}
-    figures = {"0101": (20, 8, 2), "0201": (6, 10, 4), "0301": (0, 4, 1), "0401": (2, 3, 0)}
-    levels = {("region", ""): (28, 25, 7)}
-    for s, (m, _) in schools.items():
-        levels[("school", s)] = levels[("municipality", m)] = figures[s]
-        levels[("class", (s, "4А"))] = figures[s]
-    bounds = {("school", "0401"): {0: (2, 5)}, ("municipality", "04"): {0: (1, 5)}}
-    sup = suppress.plan(6, 60, municipalities, schools, classes, levels=levels, bounds=bounds)
-    assert sup.municipality("03") == PRIMARY and sup.municipality("04") == PRIMARY
-    got = suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds)
-    assert got == {("school", "0401"), ("municipality", "04")}
-    # the municipality's own «≥ 1» alone leaves 03 anywhere in 0…1: nothing named
-    own = {("municipality", "04"): {0: (1, 5)}}
-    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, own) == set()
-
-
-def test_basic_points_left_to_a_hidden_school_bound_its_below_basic_count():
-    """A review, with the demo's 13 basic points a pupil and basic_min 7: municipality M (13
-    pupils, 2 below basic, 116 basic points) has two hidden schools — A (9) «in the zone for
-    basic tasks» only (≤ 66 points, ≤ 2 below basic) and B (4, too few). B has ≥ 116 − 66 = 50
-    of its 52 points; one pupil below basic (≤ 6) would leave at most 6 + 3 × 13 = 45, so B has
-    nobody below basic and A both. Figure by figure nothing is pinned; with the link it is, and
-    A's classification is named for withholding."""
+def test_the_level_link_bounds_below_basic_by_basic_points():
+    """With the demo's 13 basic points a pupil and basic_min 7: 4 pupils with 50…52 of their 52
+    basic points have nobody below basic (one below basic would leave at most 6 + 3 × 13 = 45);
+    9 pupils with 64…66 points may have 0…7 below basic."""
     link = suppress.LevelLink(below=0, points=3, need=7, most=13)
-    schools = {"A": ("M", 9), "B": ("M", 4), "C": ("N", 30)}
-    municipalities = {"M": 13, "N": 30}
-    classes = {(s, "4А"): n for s, (_, n) in schools.items()}
-    own = {"A": (2, 5, 2, (65, 117, 0.0)), "B": (0, 3, 1, (51, 52, 0.0)),
-           "C": (5, 20, 5, (300, 390, 0.0))}  # fmt: skip
-    levels = {("municipality", "M"): (2, 8, 3, (116, 169, 0.0)),
-              ("municipality", "N"): own["C"], ("region", ""): (7, 28, 8, (416, 559, 0.0))}  # fmt: skip
-    for s, fig in own.items():
-        levels[("school", s)] = fig
-        levels[("class", (s, "4А"))] = fig[:3]
-    bounds = {("school", "A"): {0: (0, 2), 3: (0, 66)}}
-    sup = suppress.plan(6, 43, municipalities, schools, classes, levels=levels, bounds=bounds,
-                        link=link)  # fmt: skip
-    assert (sup.school("A"), sup.school("B"), sup.school("C")) == (SECONDARY, PRIMARY, None)
-    assert suppress.classifications_that_pin(
-        sup, municipalities, schools, levels, bounds, link
-    ) == {("school", "A")}
-    assert suppress.classifications_that_pin(sup, municipalities, schools, levels, bounds) == set()
-    # the link itself: 4 pupils with 50…52 of 52 points have nobody below basic
     assert link.below_range(4, (50, 52)) == (0, 0) and link.below_range(9, (64, 66)) == (0, 7)
 
 

@@ -4,11 +4,15 @@ from scripts.site import versions
 
 
 def test_version_id_depends_on_content_only():
-    a = versions.version_id({"x": "111", "y": "222"}, "code")
-    assert a == versions.version_id({"y": "222", "x": "111"}, "code")
-    assert a != versions.version_id({"x": "111", "y": "223"}, "code")
-    assert a != versions.version_id({"x": "111", "y": "222"}, "code2")
+    a = versions.version_id({"x": "111", "y": "222"})
+    assert a == versions.version_id({"y": "222", "x": "111"})
+    assert a != versions.version_id({"x": "111", "y": "223"})
     assert versions.VERSION_RE.match(a)
+
+
+def test_one_assessments_site_version_is_its_manifests_version():
+    """SPEC §6/§8: `manifest.json`'s version id names the site version built from it."""
+    assert versions.version_id({"x": "0123456789ab"}) == "0123456789ab"
 
 
 def test_versions_json_in_mikes_format_newest_first(tmp_path):

@@ -83,8 +83,10 @@ def test_one_report_per_municipality_with_eight_rows(definition, thr):
     # the municipality's own value beside each reason (2 of 3 classified schools: 66,7 %)
     assert "доля ОО в зоне риска ≥ 30 % классифицированных ОО (в МО: 66,7 %)" in data["decisions"]
     assert "не достигших базового уровня, ≥ 20 % (в МО: 22,5 %)" in data["decisions"]
-    # the municipality's columns are empty, to be filled
+    # the municipality's columns are empty, to be filled — and so are the rows the data cannot
+    # fill (SPEC §9: «the rest left for the municipality»), not «—»
     assert all(r[3:6] == ["", "", ""] for r in body)
+    assert [k for k, v in data.items() if not v] == ["observation", "acts", "methodical"]
 
 
 def test_other_municipalities(definition, thr):

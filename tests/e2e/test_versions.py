@@ -155,6 +155,9 @@ def test_correction_makes_exactly_one_new_version(corrected):
     assert f'url=../{v2}/"' in latest  # the alias moved with the new version
     # The old version was not touched: same bytes.
     assert tree(root / "site" / v1) == corrected["old_site"]
+    # SPEC §6/§8: the manifest's version id is the site version built from it
+    manifest = json.loads((root / "results/e2e-test/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == v2
 
 
 def test_correction_with_the_page_cache_equals_one_without(

@@ -769,8 +769,26 @@ def plan_rows(assessment: dict, plan_date: str | None = None) -> tuple[str, list
 # A record written for the analyst, as the school's own page says it to the school
 SCHOOL_NOTE = {
     "school_missing": "ЦОКО не получил файла школы с результатами этой работы (или получил только "
-    "файл, который не удалось прочитать). Пришлите в ЦОКО заполненный шаблон",
+    "файл, который не удалось прочитать). Пришлите в ЦОКО заполненный шаблон.",
 }
+# …and the unreadable file its name suggests is the school's (ingest: school_status.csv `file`)
+SCHOOL_MISSING_FILE = (
+    " Возможно, это файл школы, который не удалось прочитать: {files} (замечания к нему — на "
+    "странице «Проверка данных»)."
+)
+
+
+def school_note(v: dict, files: str, codes: set[str]) -> str:
+    """A validation row as the school's own page says it: the centre's instructions («Запросите у
+    школы…») become the school's («Пришлите…»)."""
+    if v["code"] == "school_missing":
+        text = SCHOOL_NOTE["school_missing"]
+        named = [f for f in files.split(";") if f]
+        if named:
+            text += SCHOOL_MISSING_FILE.format(files=", ".join(f"«{f}»" for f in named))
+        return text
+    return published_message(v, codes)
+
 
 PROGRESS_S = 10.0  # seconds between two progress lines of the school pages (the log only)
 
@@ -863,6 +881,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
         ]
         values = ([] if hidden else site.level_values("Муниципалитет", m)) + reg_values
         school_rows, school_values, risk_list = [], [], []
+        hidden_schools = {"small": 0, "other": 0}  # with results: for its own size / a neighbour's
         same_name = Counter(s["school_name"] for s in site.schools_by_mun.get(code, []))
         for s in sorted(site.schools_by_mun.get(code, []), key=lambda r: r["school_code"]):
             s_reason = site.sup.school(s["school_code"])
@@ -871,6 +890,8 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             row = site.level_row(site.school_link(s["school_code"], 2), s, sh or not has)
             if not has:
                 row[2:] = [MdSafe("—")] * 4
+            elif sh:
+                hidden_schools["small" if site.small(s["school_code"]) else "other"] += 1
             school_rows.append(
                 [MdSafe(STATUS_SHORT.get(s["status"], s["status"]))] + row + [
                     _risk_text(s, short=True), _flags_text(s.get("objectivity_flags"))]
@@ -920,6 +941,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
                 deficits=site.deficit_groups("municipality", code, hidden),
                 # small schools with results: their deficits are not counted
                 small_counted=sum(1 for c in counted if site.small(c)),
+                hidden_schools=hidden_schools,
                 counted=len(counted),
                 recs=site.recommendations("municipality", code),
                 report=report,
@@ -930,6 +952,9 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
     # school pages (a country's take minutes: a line of progress every PROGRESS_S seconds)
     thresholds_note = site.th
     schools = sorted(site.schools.items())
+    # a missing school's file as ingest names it: the unreadable one its name suggests
+    status_file = {r["school_code"]: r.get("file", "") for r in res.tables.get("school_status", [])
+                   if r.get("status") == "missing"}  # fmt: skip
     note_at = time.monotonic() + PROGRESS_S
     for done, (code, s) in enumerate(schools):
         if time.monotonic() >= note_at:
@@ -1001,7 +1026,7 @@ def build_pages(site: Site, out: Path) -> dict[str, int]:
             d_table, d_values, d_marks = site.distribution("school", code)
         notes = [
             {"file": v["file"], "sheet": v["sheet"], "cell": v["cell"], "severity": SEVERITY.get(v["severity"], v["severity"]),
-             "code": v["code"], "message": SCHOOL_NOTE.get(v["code"]) or published_message(v, res.student_codes)}
+             "code": v["code"], "message": school_note(v, status_file.get(code, ""), res.student_codes)}
             for v in site.validation.get(code, [])
         ]  # fmt: skip
         put(

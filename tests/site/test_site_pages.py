@@ -687,6 +687,22 @@ def test_hidden_and_missing_school_pages_read_as_sentences(built_pages):
     text = html.unescape((out / "oo" / missing / "index.md").read_text(encoding="utf-8"))
     assert "school_missing" not in text and "Запросите у школы" not in text
     assert "ЦОКО не получил файла школы с результатами этой работы" in text
+    # no empty file slot («сведения:  — …», an audit), and the sentence ends
+    assert "<li>сведения — ЦОКО не получил файла школы" in text
+    assert "Пришлите в ЦОКО заполненный шаблон.</li>" in text
+
+
+def test_a_missing_schools_page_names_the_unreadable_file_its_name_suggests():
+    """An audit: the validation page said which unreadable file may be school 200002's; its own
+    page did not. The file comes from school_status.csv (ingest's suggestion)."""
+    from scripts.site.pages import school_note
+
+    v = {"code": "school_missing", "message": "Нет принятого… Запросите у школы…", "file": ""}
+    alone = school_note(v, "", set())
+    assert alone.endswith("Пришлите в ЦОКО заполненный шаблон.") and "Возможно" not in alone
+    named = school_note(v, "submissions/Пучеж/Шаблон_200002.xlsx", set())
+    assert "Возможно, это файл школы, который не удалось прочитать: " in named
+    assert "«submissions/Пучеж/Шаблон_200002.xlsx»" in named and "Запросите" not in named
 
 
 def test_a_mark_at_the_basic_threshold_shares_its_rule_and_label(built_pages, monkeypatch):

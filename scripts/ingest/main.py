@@ -201,6 +201,13 @@ def summarise(outcome, validation_path: str) -> None:
         c["schools_rejected"],
         c["schools_missing"],
     )
+    if not c["files"]:  # an empty (or mistyped) folder would publish a site with no results
+        folder = f"raw/{Path(validation_path).parent.name}/submissions/"  # results/<id>/…
+        log.warning("Внимание: в %s нет ни одного файла — результатов нет, все школы реестра "
+                    "отмечены «нет файла». Положите туда присланные файлы и запустите снова.",
+                    folder)  # fmt: skip
+    elif not c["files_accepted"]:
+        log.warning("Внимание: ни один файл не принят — результатов нет (см. отчёт о проверке).")
     rejected = [r for r in outcome.results if r.status == "rejected"]
     for r in rejected[:20]:
         first = next((p for p in r.problems if has_error([p])), None)

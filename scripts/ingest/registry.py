@@ -209,6 +209,7 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
                    name, {roles["school_code"]: "ОО", roles["municipality_code"]: "МО"})  # fmt: skip
     result: list[dict] = []
     seen: dict[str, int] = {}
+    problems: list[str] = []  # every bad row, each on its own line (SPEC §10)
     for i in range(header_at + 1, len(rows)):
         cells = rows[i]
         if all(is_empty(c) for c in cells):
@@ -223,36 +224,31 @@ def parse_registry(data: bytes, name: str) -> list[dict]:
             r: get(r) for r in ("municipality_code", "municipality", "school_code", "school_name")
         }
         code = entry["school_code"]
+        bad = []
         if not code:
-            raise StageError(f"{name}, строка {line}: не указан код ОО")
-        if code in seen:
-            raise StageError(
-                f"{name}, строка {line}: код ОО {code} повторяется (уже в строке {seen[code]}); "
-                "коды школ в реестре должны быть уникальны"
-            )
-        seen[code] = line
-        for role in ("municipality_code", "municipality", "school_name"):
-            if not entry[role]:
-                raise StageError(
-                    f"{name}, строка {line}: не заполнен столбец «{HEADER_TEXT[role]}»"
-                )
+            bad.append("не указан код ОО")
+        elif code in seen:
+            bad.append(f"код ОО {code} повторяется (уже в строке {seen[code]}); коды школ в реестре "
+                       "должны быть уникальны")  # fmt: skip
+        else:
+            seen[code] = line
+        bad += [f"не заполнен столбец «{HEADER_TEXT[role]}»"
+                for role in ("municipality_code", "municipality", "school_name") if not entry[role]]  # fmt: skip
         settlement = get("settlement").lower()
         if settlement and settlement not in SETTLEMENTS:
-            raise StageError(
-                f"{name}, строка {line}: тип местности «{settlement}» — допустимо «город» или «село»"
-            )
+            bad.append(f"тип местности «{settlement}» — допустимо «город» или «село»")
         entry["settlement"] = settlement
         expected = get("expected_students")
+        entry["expected_students"] = None
         if expected:
             value = parse_whole(expected)
             if value is None or value < 0:
-                raise StageError(
-                    f"{name}, строка {line}: число обучающихся «{expected}» — не целое число"
-                )
+                bad.append(f"число обучающихся «{expected}» — не целое число")
             entry["expected_students"] = value
-        else:
-            entry["expected_students"] = None
+        problems += [f"{name}, строка {line}: {what}" for what in bad]
         result.append(entry)
+    if problems:  # the entry prints «Ошибка: » before the first; each line is one problem
+        raise StageError("\nОшибка: ".join(problems))
     if not result:
         raise StageError(f"{name}: в реестре нет ни одной школы")
     _check_municipalities(result, name)

@@ -490,7 +490,7 @@ def _built_after(version_dir: Path) -> str | None | bool:
 
 
 def main(argv=None) -> int:
-    from scripts.site.versions import read_versions
+    from scripts.site.versions import VERSION_RE, read_versions
 
     ap = argparse.ArgumentParser(description="Что изменилось между двумя версиями сайта")
     ap.add_argument("--from", dest="old")
@@ -503,6 +503,11 @@ def main(argv=None) -> int:
     # an alias (`latest`) names its version: site/latest/ is only the redirect page's folder
     alias = {a: v["version"] for v in known for a in v.get("aliases", [])}
     args.old, args.new = (alias.get(x, x) if x else x for x in (args.old, args.new))
+    for given in (args.old, args.new):  # a version is a folder of site/ by its id, not any path
+        if given and not VERSION_RE.match(given):
+            print(f"Ошибка: «{given}» — не номер версии: нужны 12 знаков, как в site/versions.json "
+                  f"(или latest)", file=sys.stderr)  # fmt: skip
+            return 1
     new = args.new or (versions[0] if versions else None)
     listed = (
         versions[versions.index(new) + 1]
@@ -518,10 +523,15 @@ def main(argv=None) -> int:
             built_after = False
         old = listed if built_after is False else built_after
         if built_after is not False and built_after != listed and listed:
-            print(f"Версия {new} снова последняя: входные данные вернулись к её состоянию. Как и "
-                  f"её страница «Изменения», отчёт сравнивает её с версией, после которой она была "
-                  f"собрана ({built_after or 'её не было: это первая версия'}); с предыдущей в "
-                  f"списке версий: make diff FROM={listed} TO={new}\n")  # fmt: skip
+            again = (
+                " снова последняя: входные данные вернулись к её состоянию."
+                if new == versions[0]
+                else " собрана не после следующей в списке версий."
+            )
+            after = built_after or "её не было: это первая версия"
+            print(f"Версия {new}{again} Как и её страница «Изменения», отчёт сравнивает её с "
+                  f"версией, после которой она была собрана ({after}); с предыдущей в списке "
+                  f"версий: make diff FROM={listed} TO={new}\n")  # fmt: skip
     if not new or not (site / new).is_dir():
         print(f"Ошибка: нет версии {new or '(сайт ещё не собран)'} в {site}/", file=sys.stderr)
         return 1

@@ -216,6 +216,7 @@ def build_shard(work: Path, shard: int, shards: int, out: Path, cache: Path | No
         return False
     scratch = out.with_name(f"{out.name}.docs")  # shard k's docs tree, its mkdocs.yml and .json
     raw = out.with_name(f"{out.name}.raw")  # the rendered pages before their blocks went in
+    shutil.rmtree(raw, ignore_errors=True)  # left by a killed run (its `finally` never ran)
     index = plan.get("docs") or docs_index(work / "docs")  # made once by site_project
     schools = split_schools(index, shards)[shard]
     try:

@@ -1,8 +1,8 @@
 """Site versions (SPEC §8): the version id, site/versions.json in mike's format, site/index.html.
 
-- version id = 12 hex of sha256 over every assessment's manifest `version` (inputs, config and
-  pipeline code) and the hash of the site's own code (scripts/site, site_templates, rules/pages.smk,
-  rules/site.smk) — so the same inputs and code give the same id, and any change gives a new one;
+- version id = the manifest's `version` of a site of one assessment (it covers the inputs, the
+  config and the whole workflow's code, the site's included); of several, 12 hex of sha256 over
+  theirs — so the same inputs and code give the same id, and any change gives a new one;
 - versions.json: [{"version", "title", "aliases"}], newest first, alias `latest` on the newest only;
 - index.html: a relative redirect to the newest version (works from any web path or file://).
 Writers touch a file only when its bytes change.

@@ -386,3 +386,24 @@ def test_a_name_not_in_utf8_a_named_pipe_and_long_duplicate_names_do_not_stop_th
     assert len([n for n in feedback if n.startswith("0101__")]) == 2
     assert all(len(n.encode()) <= 255 for n in feedback)
     assert manifest["counts"]["rows_present"] == 2  # the one accepted workbook's two pupils
+
+
+def test_an_empty_submissions_folder_is_said_loudly(caplog):
+    """An audit: an empty submissions/ folder published a site with no results and no word of
+    it. The summary warns (the run goes on: a registry may be sent before any file)."""
+    import logging
+    from types import SimpleNamespace
+
+    from scripts.ingest.main import summarise
+
+    counts = dict.fromkeys(["files", "files_accepted", "files_rejected", "files_ignored",
+                            "rows_read", "rows_present", "rows_absent", "rows_in_rejected_files",
+                            "schools", "schools_accepted", "schools_rejected"], 0)  # fmt: skip
+    outcome = SimpleNamespace(counts={**counts, "schools": 3, "schools_missing": 3}, results=[])
+    with caplog.at_level(logging.INFO, logger="stage"):
+        summarise(outcome, "results/demo-1/validation.csv")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [
+        "Внимание: в raw/demo-1/submissions/ нет ни одного файла — результатов нет, все школы "
+        "реестра отмечены «нет файла». Положите туда присланные файлы и запустите снова."
+    ]

@@ -69,6 +69,23 @@ def test_duplicate_code_stops_the_run():
         parse_registry(csv_text(",", rows).encode(), "registry.csv")
 
 
+def test_every_bad_registry_row_is_its_own_line():
+    """SPEC §10: one line per problem — an audit's registry with two duplicated codes named only
+    the first. Each bad row gets its line (the entry prints «Ошибка: » before the first)."""
+    rows = [*ROWS, ["03", "Кинешма", "000101", "Другая", "город", "3"],
+            ["03", "Кинешма", "000201", "", "хутор", "3"]]  # fmt: skip
+    with pytest.raises(StageError) as info:
+        parse_registry(csv_text(",", rows).encode(), "registry.csv")
+    assert str(info.value).split("\nОшибка: ") == [
+        "registry.csv, строка 4: код ОО 000101 повторяется (уже в строке 2); коды школ в реестре "
+        "должны быть уникальны",
+        "registry.csv, строка 5: код ОО 000201 повторяется (уже в строке 3); коды школ в реестре "
+        "должны быть уникальны",
+        "registry.csv, строка 5: не заполнен столбец «Наименование ОО»",
+        "registry.csv, строка 5: тип местности «хутор» — допустимо «город» или «село»",
+    ]
+
+
 @pytest.mark.parametrize(
     ("rows", "header", "pattern"),
     [

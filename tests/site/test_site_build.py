@@ -241,6 +241,24 @@ def test_unchanged_shards_are_reused_from_the_cache(two_versions, tmp_path):
     _assert_same_as_without_cache(work, dirs, tmp_path)
 
 
+def test_a_shard_killed_mid_build_leaves_nothing_that_stops_the_next(two_versions, tmp_path):
+    """An audit: `kill -9` during a shard's mkdocs left `build/site-shards/0.raw` (its `finally`
+    never ran), and the next run stopped with FileExistsError. The leftover is cleared."""
+    from scripts.site.shards import build_shard
+
+    work, cache, dirs = _built_with_cache(two_versions, tmp_path, 4)
+    page = sorted((work / "docs").glob("*/oo/*/index.md"))[-1]  # in the last shard
+    _rewrite(page, "## Классы", "## Классы\n\nИзменено после сбоя.")
+    stale = dirs[3].with_name(f"{dirs[3].name}.raw")
+    (stale / "left").mkdir(parents=True)
+    assert build_shard(work, 3, 4, dirs[3], cache=cache) is True
+    assert not stale.exists()
+    assert (
+        "Изменено после сбоя."
+        in next(dirs[3].glob(f"*/oo/{page.parent.name}/index.html")).read_text()
+    )
+
+
 def _assert_same_as_without_cache(work: Path, dirs: list[Path], tmp_path: Path) -> None:
     """The shards in `dirs` (built with a cache), assembled, equal the same shards built without
     one, byte for byte (every page, file and the search index)."""
@@ -543,6 +561,29 @@ def test_diff_of_a_version_that_is_the_latest_again(two_versions, tmp_path, caps
     assert "первая версия" in (copy / v1 / "math4-2021" / "changes" / "index.html").read_text()
     assert diff.main(["--site", str(copy), "--from", v2]) == 0  # as asked: v2 → v1
     assert f"{v2} → {v1}" in capsys.readouterr().out
+    # a third version on top: v1, now below it, is not «the latest again» (an audit: `make diff
+    # TO=<older>` said so of a version that never came back)
+    v3 = "333333333333"
+    shutil.copytree(copy / v2, copy / v3)
+    third = {"version": v3, "title": "Версия 3", "aliases": ["latest"]}
+    older = [{**v, "aliases": []} for v in listed[::-1]]  # v1, v2
+    (copy / "versions.json").write_text(json.dumps([third, *older]), encoding="utf-8")
+    assert diff.main(["--site", str(copy), "--to", v1]) == 0
+    text = capsys.readouterr().out
+    assert "снова последняя" not in text
+    assert f"Версия {v1} собрана не после следующей в списке версий." in text
+
+
+def test_diff_takes_version_ids_not_paths(two_versions, capsys):
+    """An audit: `make diff FROM=/etc` compared /etc; `TO=latest/` printed nothing. Only a
+    version id (or an alias) names a version: else one Russian line and exit code 1."""
+    _, site, _, out = two_versions
+    v1 = out[0][0]["version"]
+    for bad in ("/etc", ".", "../site", f"{v1}/math4-2021", "latest/"):
+        assert diff.main(["--site", str(site), "--from", bad, "--to", v1]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"Ошибка: «{bad}» — не номер версии") and err.count("\n") == 1
+    assert diff.main(["--site", str(site), "--to", "latest"]) == 0
 
 
 def test_check_offline_finds_every_outside_reference(tmp_path):

@@ -94,9 +94,9 @@ def batch_files(wildcards):
 
 
 def batch_fingerprint(wildcards):
-    """(path, size, mtime) of the batch's files, a param: a changed workbook re-runs its own
-    batch only, and the job graph does not hold one input per workbook (≈1.5 ms each in the
-    DAG: a minute for a country's 40 000 workbooks)."""
+    """(path, sha256) of the batch's files, a param: a changed workbook re-runs its own batch
+    only, the same bytes saved again nothing; and the job graph does not hold one input per
+    workbook (≈1.5 ms each in the DAG: a minute for a country's 40 000 workbooks)."""
     return ingest_batches.fingerprint(
         f"raw/{wildcards.assessment}", batch_files(wildcards)
     )

@@ -13,6 +13,8 @@ import os
 import pickle
 from pathlib import Path
 
+from scripts.common.hashing import sha256_file
+
 DEFAULT_FILES_PER_BATCH = 1500  # as config/config.yaml ships it
 MIN_BATCHES = 2
 
@@ -50,17 +52,25 @@ def split(files: list[str], per_batch: int, min_batches: int = MIN_BATCHES) -> l
 
 
 def fingerprint(raw_dir: str | Path, files: list[str]) -> str:
-    """sha256 over (path, size, mtime) of the batch's files: a changed file changes it, so the
-    batch's job re-runs (a Snakemake param); ingest hashes the contents itself."""
+    """sha256 over (path, content's sha256) of the batch's files: a changed file changes it, so
+    the batch's job re-runs (a Snakemake param); a file saved again with the same bytes (a school
+    resending it, a copy without its times) does not — nothing re-runs, nothing is rewritten
+    (SPEC §8). A file that cannot be read (a link to nothing, no permission, a named pipe) counts
+    by its name, size and time; the batch reports it."""
     h = hashlib.sha256()
     base = os.fspath(raw_dir)
     for rel in files:
+        path = os.path.join(base, rel)
         try:
-            st = os.stat(os.path.join(base, rel))
-        except OSError:  # a link to nothing, or no permission: the batch reports the file
-            st = os.lstat(os.path.join(base, rel))
+            digest = sha256_file(path)[0]
+        except OSError:
+            try:
+                st = os.stat(path)
+            except OSError:
+                st = os.lstat(path)
+            digest = f"{st.st_size}\0{st.st_mtime_ns}"
         # surrogateescape: a name whose bytes are not UTF-8 (pipeline.display_name)
-        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

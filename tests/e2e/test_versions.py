@@ -133,6 +133,23 @@ def test_same_inputs_twice_one_version_nothing_rewritten(pristine, tmp_path):
     assert len(versions(root)) == 1
 
 
+def test_inputs_saved_again_with_the_same_bytes_rewrite_nothing(pristine, tmp_path):
+    """SPEC §8: nothing changed → no new version, nothing rewritten — also when every input was
+    saved again (a school resending the same file, a copy without its times): an audit saw every
+    results/ file rewritten after one `touch` of a workbook (its batch was keyed by the time)."""
+    root = copy_project(pristine, tmp_path / "p")
+    before = snapshot(root)
+    later = time.time()
+    for folder in ("raw", "config"):
+        for p in (root / folder).rglob("*"):
+            if p.is_file():
+                os.utime(p, (later, later))
+    ok(run_workflow(root))
+    after = snapshot(root)
+    assert [name for name in before if after.get(name) != before[name]] == []
+    assert len(versions(root)) == 1
+
+
 def test_versions_json_is_mikes_format(corrected):
     data = versions(corrected["root"])
     jsonschema.validate(data, MIKE_SCHEMA)

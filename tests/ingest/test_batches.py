@@ -1,5 +1,6 @@
 """Ingest batches: sizes, stability, and the same results/ as one job."""
 
+import os
 from pathlib import Path
 
 from scripts.ingest import batches
@@ -39,6 +40,10 @@ def test_files_sorted_relative_and_fingerprint_moves_with_one_file(tmp_path: Pat
     (raw / "submissions" / "b" / "c.ods").write_bytes(b"333")
     after = [batches.fingerprint(raw, [f]) for f in files]
     assert before[0] == after[0] and before[1] != after[1]
+    # the same bytes saved again (a later time) change nothing: no job re-runs (SPEC §8)
+    os.utime(raw / "submissions" / "a.xlsx", ns=(10**18, 10**18))
+    (raw / "submissions" / "b" / "c.ods").write_bytes(b"333")
+    assert [batches.fingerprint(raw, [f]) for f in files] == after
 
 
 def test_batched_results_equal_one_job(tmp_path: Path):

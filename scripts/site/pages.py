@@ -759,6 +759,8 @@ def plan_rows(assessment: dict, plan_date: str | None = None) -> tuple[str, list
             status = "выполнено"
         elif deadline < ref:
             status = "просрочено"
+        elif deadline == ref:
+            status = "предстоит (срок — сегодня)"
         else:
             status = f"предстоит (осталось дней: {(deadline - ref).days})"
         out.append({"event": ev["event"], "responsible": ev["responsible"], "deadline": deadline.strftime("%d.%m.%Y"),

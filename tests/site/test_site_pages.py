@@ -843,6 +843,8 @@ def test_plan_without_reference_date_is_judged_on_the_builds_date(assessment, mo
         "предстоит (осталось дней: 9)",
     ]
     assert plan_rows(a)[0] == "01.01.2031"  # by hand, without the workflow: the same day
+    # due on the build's day: not overdue yet
+    assert plan_rows(a, "2031-01-10")[1][2]["status"] == "предстоит (срок — сегодня)"
     # a fixed reference_date wins; an assessment without a plan keeps its own date
     assert plan_date({**a, "reference_date": "2021-05-15"}) == "2021-05-15"
     assert plan_date({**a, "plan": []}) == str(a["date"])

@@ -248,8 +248,12 @@ def measure_texts(
         truthy(s.get("objectivity_checked")) for s in schools
     ):  # «not found» would read as «looked for» (an audit: a municipality with no participants)
         least = thr.get("objectivity", {}).get("min_participants", 10)
-        texts["objectivity"] = (f"Признаки необъективности не проверялись: ни в одной ОО "
-                                f"муниципалитета нет {least} участников (проверяются ОО с {least} и более).")  # fmt: skip
+        if str(mo.get("participants") or "0").strip() in ("", "0"):  # nothing came in at all
+            texts["objectivity"] = ("Признаки необъективности не проверялись: результатов ОО "
+                                    "муниципалитета нет (файлы не получены или отклонены).")  # fmt: skip
+        else:
+            texts["objectivity"] = (f"Признаки необъективности не проверялись: ни в одной ОО "
+                                    f"муниципалитета нет {least} участников (проверяются ОО с {least} и более).")  # fmt: skip
     else:
         texts["objectivity"] = (
             "Признаки необъективности результатов в ОО муниципалитета не выявлены."

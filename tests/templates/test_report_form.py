@@ -210,7 +210,11 @@ def test_a_municipality_without_participants_says_nothing_was_checked(definition
     schools = [{"school_code": "1", "status": "missing", "objectivity_checked": "",
                 "objectivity_flags": "", "risk": ""}]  # fmt: skip
     texts = measure_texts(definition, thr, mo, {}, schools, [], [], 0)
-    assert texts["objectivity"].startswith("Признаки необъективности не проверялись")
+    assert texts["objectivity"] == ("Признаки необъективности не проверялись: результатов ОО "
+                                    "муниципалитета нет (файлы не получены или отклонены).")  # fmt: skip
+    small = [{**schools[0], "status": "accepted", "objectivity_checked": "0"}]
+    texts = measure_texts(definition, thr, {**mo, "participants": "7"}, {}, small, [], [], 0)
+    assert "ни в одной ОО муниципалитета нет 10 участников" in texts["objectivity"]
     assert "Дефициты не определялись: в муниципалитете нет участников." in texts["recommendations"]
     checked = [{**schools[0], "status": "accepted", "objectivity_checked": "1"}]
     texts = measure_texts(definition, thr, {**mo, "participants": "30"}, {}, checked, [], [], 0)

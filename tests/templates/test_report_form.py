@@ -212,10 +212,10 @@ def test_a_municipality_without_participants_says_nothing_was_checked(definition
     texts = measure_texts(definition, thr, mo, {}, schools, [], [], 0)
     assert texts["objectivity"] == ("Признаки необъективности не проверялись: результатов ОО "
                                     "муниципалитета нет (файлы не получены или отклонены).")  # fmt: skip
-    small = [{**schools[0], "status": "accepted", "objectivity_checked": "0"}]
-    texts = measure_texts(definition, thr, {**mo, "participants": "7"}, {}, small, [], [], 0)
-    assert "ни в одной ОО муниципалитета нет 10 участников" in texts["objectivity"]
     assert "Дефициты не определялись: в муниципалитете нет участников." in texts["recommendations"]
+    small = [{**schools[0], "status": "accepted", "objectivity_checked": "0"}]
+    got = measure_texts(definition, thr, {**mo, "participants": "7"}, {}, small, [], [], 0)
+    assert "ни в одной ОО муниципалитета нет 10 участников" in got["objectivity"]
     checked = [{**schools[0], "status": "accepted", "objectivity_checked": "1"}]
     texts = measure_texts(definition, thr, {**mo, "participants": "30"}, {}, checked, [], [], 0)
     assert (

@@ -428,8 +428,8 @@ class Site:
     def published_recs(self, scope: str, code: str, rules_only: bool = False) -> list[dict]:
         """The rows of recommendations.csv a page (and the download) publishes for a group:
         `rules_only` (a hidden school) those chosen by a risk or objectivity rule; a municipality
-        hiding a school, not those chosen by a shared deficit it no longer lists."""
-        published = None  # a municipality hiding a school: topics of the deficits it publishes
+        with a small school, not those chosen by a shared deficit it no longer lists."""
+        published = None  # a municipality with a small school: topics of the deficits it publishes
         if scope == "municipality" and self.has_small_school(code):
             published = {d["result"] for d in self.municipality_deficits(code)}
         return [

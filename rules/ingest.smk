@@ -79,5 +79,6 @@ rule ingest:
         ),
         code_version=CODE_VERSION,
         config_content=config_content,
+        thresholds=assessment_thresholds,
     script:
         "../scripts/ingest/main.py"

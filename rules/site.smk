@@ -30,7 +30,6 @@ rule site_project:
     params:
         assessments=ASSESSMENTS,
         definitions=DEFINITIONS,
-        plan_dates=PLAN_DATES,
         site_dir="site/",
     script:
         "../scripts/site/run_site.py"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scripts.common import entry
 from scripts.common.config import load_assessment, load_defaults
+from scripts.common.config import thresholds as thresholds_in_force
 from scripts.common.csvio import to_csv_text, write_csv, write_text_if_changed
 from scripts.common.hashing import code_version
 from scripts.common.numfmt import plural
@@ -101,6 +102,7 @@ def run_ingest(
     limits: dict,
     tolerance_pct: float,
     code_sha: str,
+    thresholds: dict | None = None,
     jobs: int = 1,
     results: list | None = None,
     registry_rows: list[dict] | None = None,
@@ -141,8 +143,10 @@ def run_ingest(
         (Path(p).as_posix(), accounting.sha256_file(p)[0])
         for p in dict.fromkeys([definition_path, *config_paths])
     ]
+    # the thresholds in force too: set on the command line (`--config`) they are in no file, and
+    # the results and site they change must get a new version id
     config_sha = accounting.config_hash(
-        config_files, {"limits": limits, "tolerance_pct": tolerance_pct}
+        config_files, {"limits": limits, "tolerance_pct": tolerance_pct, "thresholds": thresholds}
     )
     manifest = accounting.manifest(definition["id"], inputs, config_sha, code_sha, outcome.counts)
     write_text_if_changed(out["manifest"], accounting.manifest_text(manifest))
@@ -237,6 +241,7 @@ def main(smk) -> None:
         limits={**DEFAULT_LIMITS, **dict(smk.params.limits or {})},
         tolerance_pct=float(smk.params.tolerance_pct),
         code_sha=str(smk.params.code_version),
+        thresholds=dict(smk.params.thresholds),
         results=batches.read_results(list(smk.input.batches)),  # rule ingest_batch
         registry_rows=batches.read_results([smk.input.parsed_registry]),  # rule registry
         definition=dict(smk.params.definition),  # validated by the workflow
@@ -285,6 +290,7 @@ def cli(argv: list[str] | None = None) -> int:
                 (defaults.get("registry") or {}).get("expected_students_tolerance_pct", 10)
             ),
             code_sha=code_version(base),
+            thresholds=thresholds_in_force(defaults, load_assessment(args.assessment)),
             jobs=args.jobs,
         )
     except Exception as exc:  # one clear line, as under Snakemake

@@ -829,8 +829,9 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
                     "или «-» — присутствовал",
                 )
         # A present student's variant is required (SPEC §3.3: «`Вариант` may be empty» is said of
-        # an absent one); an absent one's may be empty.
-        if absent is False and c_variant is not None and variant is None and not err_variant:
+        # an absent one) — unless the work has one variant: then it is known (analyse fills it in)
+        if (absent is False and c_variant is not None and variant is None and not err_variant
+                and len(variants) > 1):  # fmt: skip
             bad = True
             allowed = ", ".join(map(str, variants))
             add(

@@ -155,7 +155,7 @@ def _findings(site, cols) -> dict[str, tuple[list[str], list[dict]]]:
             rows = site.municipality_deficits(code)
         else:
             rows = [] if scope == "school" and off else site.deficits.get((scope, code), [])
-        if scope == "municipality" and site.has_small_school(code):
+        if scope == "municipality" and site.share_said_as_bound(code):
             rows = [{**d, "schools_share_pct": ""} for d in rows]  # «≥ 30» only on the page
         deficits += [{**d, "completion_pct": ""} if off else d for d in rows]
         recs += site.published_recs(scope, code, rules_only=scope == "school" and off)

@@ -462,6 +462,13 @@ class Site:
                               if self.small(s["school_code"])}  # fmt: skip
         return municipality in self._small_in
 
+    def share_said_as_bound(self, municipality: str) -> bool:
+        """Its shared deficits' share is said only as «≥ threshold»: an exact share would say how
+        many of its small schools — or of a hidden municipality's schools — have the deficit."""
+        return (
+            self.has_small_school(municipality) or self.sup.municipality(municipality) is not None
+        )
+
     def municipality_deficits(self, code: str) -> list[dict]:
         """The municipality's deficits as published: shared by ≥ the threshold of its schools
         with results (SPEC §5.3). Where a school is small, whether a task is listed at all could
@@ -469,10 +476,12 @@ class Site:
         others have it — for a school of one pupil, that pupil's 0 on the task), so the listing
         is decided again counting the small schools as not having it, and the share is said
         only as «≥ threshold». A school hidden only for a small neighbour's sake (k or more
-        participants) counts with its deficits: they bound its hidden figures, never give them,
-        and the municipality's list stays what the centre's results say wherever it can."""
+        participants) counts with its deficits, so the list stays what the centre's results say
+        wherever it can; they bound its hidden task figures, and with the parent's totals can in
+        rare configurations pin a small sibling's (docs/site.md: what this leaves). A hidden
+        municipality says its shares as bounds too (`share_said_as_bound`)."""
         rows = self.deficits.get(("municipality", code), [])
-        if not self.has_small_school(code):
+        if not self.share_said_as_bound(code):
             return rows
         given = self.th.get("deficits", {}).get("shared_by_schools_pct", 30)
         threshold = float(given)
@@ -1283,7 +1292,7 @@ def _report_form_rows(site: Site) -> tuple[dict, dict[str, tuple[dict, list, lis
         for d in site.municipality_deficits(code):
             if sup.municipality(code):
                 d = {**d, "completion_pct": ""}
-            if site.has_small_school(code):  # «≥ 30» is text: the form's number cell stays empty
+            if site.share_said_as_bound(code):  # «≥ 30» is text: the form's number cell stays empty
                 d = {**d, "schools_share_pct": ""}
             per[code][2].append(d)
     for code in per:  # the recommendations its page and its schools' pages publish

@@ -18,8 +18,7 @@ def project(smk) -> None:
         smk.params.assessments, smk.input.docs, smk.input.manifests, strict=True
     ):
         assessments.append({"id": aid, "docs": Path(docs), "definition": smk.params.definitions[aid],
-                            "manifest": json.loads(Path(manifest).read_text(encoding="utf-8")),
-                            "plan_date": smk.params.plan_dates[aid]})  # fmt: skip
+                            "manifest": json.loads(Path(manifest).read_text(encoding="utf-8"))})  # fmt: skip
     plan = build.prepare(
         assessments, Path(smk.params.site_dir), Path(smk.output[0]), Path(smk.input.bundle)
     )

@@ -407,3 +407,14 @@ def test_an_empty_submissions_folder_is_said_loudly(caplog):
         "Внимание: в raw/demo-1/submissions/ нет ни одного файла — результатов нет, все школы "
         "реестра отмечены «нет файла». Положите туда присланные файлы и запустите снова."
     ]
+
+
+def test_thresholds_set_outside_the_files_change_the_version(raw, tmp_path):
+    """A review: thresholds given on the command line (`snakemake --config`) are in no hashed
+    file, so the results they changed kept the old version id — and the site, whose version is
+    the manifest's, was never rebuilt. The thresholds in force are hashed too."""
+    base = {"risk": {"min_participants": 5}, "privacy": {"min_group_size": 6}}
+    one, _ = run(raw, tmp_path / "a", thresholds=base)
+    same, _ = run(raw, tmp_path / "b", thresholds=base)
+    other, _ = run(raw, tmp_path / "c", thresholds={**base, "privacy": {"min_group_size": 10}})
+    assert one["version"] == same["version"] != other["version"]

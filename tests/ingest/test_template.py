@@ -456,3 +456,13 @@ def test_another_assessments_workbook_is_not_checked_cell_by_cell(tmp_path, demo
             "rows_not_checked" in codes
         ) is not checked
         assert "column_extra" in codes
+
+
+def test_an_empty_variant_is_fine_when_the_work_has_one(tmp_path, demo, registry):
+    """A review: with one variant an empty «Вариант» is not ambiguous (analyse takes it as that
+    variant) — no `variant_missing`; with two it is (test_every_bad_cell_in_one_pass)."""
+    one = {**demo, "variants": [1]}
+    rows = [demo_row(1, "s1", variant=None, definition=one), demo_row(2, "s2", definition=one)]
+    res = ingest(school_book(tmp_path / "v.xlsx", one, rows), one, registry)
+    assert res.problems == [] and res.status == "accepted"
+    assert [s["variant"] for s in res.students] == [None, 1]

@@ -560,6 +560,10 @@ def test_shared_deficits_leave_out_only_the_small_schools(results_dir, assessmen
     # the form (a review's case)
     school_recs = [r for r in per["02"][3] if r["scope"] == "school"]
     assert all(r["topic"] in RULES for r in school_recs)
+    # a hidden municipality without a small school says its share as a bound too (a review: the
+    # exact «100,0» said how many of its hidden schools have the deficit)
+    site.sup.municipalities["01"] = "secondary"
+    assert shares("01") == {"3": "≥ 30"}
 
 
 def test_methodology_states_every_rule_and_threshold(results_dir, assessment, th, tmp_path):

@@ -562,6 +562,8 @@ def test_shared_deficits_leave_out_only_the_small_schools(results_dir, assessmen
     assert all(r["topic"] in RULES for r in school_recs)
     # a hidden municipality without a small school says its share as a bound too (a review: the
     # exact «100,0» said how many of its hidden schools have the deficit)
+    site.res["deficits"].extend(deficit("school", c, t3) for c in site.schools_with_results("01"))
+    site.deficits = site.res.by("deficits", "scope", "code")  # 100 %: every school of 01 has it
     site.sup.municipalities["01"] = "secondary"
     assert shares("01") == {"3": "≥ 30"}
 

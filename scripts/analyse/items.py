@@ -103,7 +103,8 @@ def item_analysis(students: pd.DataFrame, a: Assessment) -> pd.DataFrame:
     """items.csv rows: every variant of the assessment (ascending, SPEC §6: rows sorted by their
     keys) × every task, in assessment order.
 
-    Present students without a variant (none in an accepted file: ingest requires it) are left out."""
+    Present students without a variant are left out (none: ingest requires it where there are
+    several variants, and with one the students' table fills it in)."""
     present = students.loc[~students["absent"]]
     variant = present["variant"].to_numpy(dtype="float64", na_value=np.nan)
     pts = present[a.point_columns].to_numpy(dtype=np.int64)

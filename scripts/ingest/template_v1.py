@@ -719,6 +719,7 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
     tasks = definition["tasks"]
     grade = definition["grade"]
     variants = list(definition["variants"])
+    allowed = ", ".join(map(str, variants))  # said by both variant messages
     marks = definition.get("marks") or None
     first_col = sheet.first_col
     c_code = columns.get("student_code")
@@ -807,7 +808,6 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
             variant, err_variant = variant_of(raw)
             if err_variant:
                 bad = True
-                allowed = ", ".join(map(str, variants))
                 add(
                     at(c_variant, row),
                     err_variant,
@@ -833,7 +833,6 @@ def _parse_rows(sheet, hi, columns, task_cols, row_cols, definition, out, add) -
         if (absent is False and c_variant is not None and variant is None and not err_variant
                 and len(variants) > 1):  # fmt: skip
             bad = True
-            allowed = ", ".join(map(str, variants))
             add(
                 at(c_variant, row),
                 "variant_missing",
